@@ -1,0 +1,101 @@
+// Form pages: from a `form` declaration and its context to a page with its defaults evaluated,
+// the page's JSON schema in the pydantic-forms shape (so an orchestrator-core UI can render it),
+// and validation of a submitted page. Forms never touch the store: the choices of a
+// `subscription(...)` field come from a callback.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <wfrun/step.hpp>
+
+#include "grammar/ast.hpp"
+
+namespace wfrun {
+
+struct choice_option {
+    std::string value;
+    std::string label;
+};
+
+// The subscriptions a `subscription(ProductType, lifecycle...)` field offers.
+using subscription_choices = std::function<std::vector<choice_option>(
+    const std::string& product_type, const std::vector<std::string>& lifecycles)>;
+
+// One field of a page, with its type resolved and its default evaluated.
+struct form_field {
+    enum class kind { string, integer, boolean, choice, uuid, list, label, divider };
+    std::string name;
+    std::string title;               // "Group Name" from group_name
+    kind k = kind::string;
+    bool optional = false;           // `T?`: may be missing or null
+    bool readonly = false;
+    std::optional<json> default_value;
+    std::vector<choice_option> choices;   // choice and subscription fields (and list items)
+    std::string choice_format;            // JSON schema format of a choice, e.g. "productId"
+    std::string enum_title;               // schema title of the choice enum, e.g. "UserGroupEnum"
+    std::optional<form_field::kind> item_kind;  // list(T): the item type
+    std::optional<std::int64_t> min, max;
+    std::string pattern;
+};
+
+struct form_page {
+    std::string title = "unknown";
+    std::vector<form_field> fields;
+    bool has_next = true;  // meta.hasNext
+};
+
+// A field error as pydantic reports it: loc is the field name (or "__root__").
+struct field_error {
+    std::string field;
+    std::string message;
+    std::string type;  // missing, extra_forbidden, string_type, int_type, enum, ...
+};
+
+struct page_result {
+    json output;  // the validated values of every field, display-only fields with their default
+    std::vector<field_error> errors;
+    bool ok() const { return errors.empty(); }
+};
+
+// A form declaration does not fit its context: a default or title names a path that does not
+// exist. The message names the form, the field and the path.
+class form_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// The value at a dotted path (`subscription.user_group.group_name`), or nullptr.
+const json* lookup_path(const json& root, std::string_view path);
+
+// `{path}` replaced by the value at path (strings as is, other values as JSON); `{{` and `}}`
+// are literal braces. Throws form_error for a path that does not exist.
+std::string interpolate(std::string_view text, const json& context);
+
+// The page a form declaration makes in `context` (the process state so far, with
+// `subscription` for MODIFY/TERMINATE/VALIDATE workflows).
+form_page build_page(const ast::form_decl& form, const json& context,
+                     const subscription_choices& choices);
+
+// The implicit first pages: a CREATE workflow's product chooser, and the subscription page of
+// MODIFY, TERMINATE and VALIDATE workflows.
+form_page product_page(const std::vector<choice_option>& products);
+form_page subscription_page();
+
+// {"title", "type": "object", "additionalProperties": false, "properties", "required"}
+json page_schema(const form_page& page);
+// {"hasNext": bool}
+json page_meta(const form_page& page);
+
+// Validates one submitted page. Unknown keys are errors; display-only fields keep their
+// default whatever is sent; a readonly field keeps its default when omitted and rejects a
+// different value.
+page_result validate_page(const form_page& page, const json& input);
+
+// {"title": "Form not valid", "validation_errors": [{"loc": [field], "msg", "type"}]}
+json validation_errors_json(const std::vector<field_error>& errors);
+
+}  // namespace wfrun
