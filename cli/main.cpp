@@ -1,1 +1,155 @@
-int main() { return 0; }
+// wfrun: start, inspect and manage processes and subscriptions of a `.wf` catalog on an
+// embedded SQLite store. Subcommands follow the verbs of orchestrator-core's REST API.
+#include <cstdlib>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "interpreter/sqlite_store.hpp"
+#include "stdlib/builtin_steps.hpp"
+#include "tutorial_steps.hpp"
+
+namespace wfrun::cli {
+
+json read_input(const std::string& text) {
+    if (text == "-") return json::parse(std::cin);
+    return json::parse(text);
+}
+
+bool app::load_catalog() {
+    if (cat) return true;
+    cat = wfrun::load_catalog({workflows}, steps);
+    for (const auto& d : cat->diagnostics) std::cerr << format_diagnostic(d) << '\n';
+    if (!cat->ok()) {
+        std::cerr << fmt::format("the catalog in {} does not load\n", workflows);
+        return false;
+    }
+    return true;
+}
+
+bool app::open() {
+    if (!load_catalog()) return false;
+    try {
+        sqlite_options options;
+        options.synchronous_full = !synchronous_normal;
+        db_store = std::make_unique<sqlite_store>(db, options);
+        db_store->run_schema(steps.schemas());
+        db_store->sync_catalog(cat->model);
+    } catch (const std::exception& e) {
+        std::cerr << e.what() << '\n';
+        return false;
+    }
+    engine_options options;
+    if (const char* user = std::getenv("USER")) options.reporter = user;
+    if (const char* faults = std::getenv("WFRUN_FAULT")) {
+        try {
+            options.faults = parse_faults(faults);
+        } catch (const std::exception& e) {
+            std::cerr << "WFRUN_FAULT: " << e.what() << '\n';
+            return false;
+        }
+    }
+    eng = std::make_unique<engine>(*db_store, *cat, steps, std::move(options));
+    return true;
+}
+
+}  // namespace wfrun::cli
+
+int main(int argc, char** argv) {
+    using namespace wfrun::cli;
+    app a;
+    wfrun::register_stdlib(a.steps);
+    tutorial::register_steps(a.steps);
+
+    CLI::App cli{"wfrun: run orchestrator-style workflows written in .wf files"};
+    cli.require_subcommand(1);
+    if (const char* db = std::getenv("WFRUN_DB")) a.db = db;
+    a.workflows = WFRUN_DEFAULT_WORKFLOWS;
+    if (const char* wf = std::getenv("WFRUN_WORKFLOWS")) a.workflows = wf;
+    cli.add_option("--db", a.db, "SQLite database file (WFRUN_DB)")->capture_default_str();
+    cli.add_option("--workflows", a.workflows, "folder of .wf files (WFRUN_WORKFLOWS)")->capture_default_str();
+    cli.add_flag("--synchronous-normal", a.synchronous_normal,
+                 "commit with synchronous=NORMAL: faster, the last steps may be lost on power loss");
+
+    int rc = exit_ok;
+    bool json = false;
+
+    start_args start;
+    auto* start_cmd = cli.add_subcommand("start", "start a process");
+    start_cmd->add_option("workflow", start.workflow, "workflow name")->required();
+    start_cmd->add_option("--input", start.input, "form pages as a JSON list, or - for standard input");
+    start_cmd->add_flag("--json", start.json, "print {\"id\", \"status\"}");
+    start_cmd->add_flag("--interactive", start.interactive, "ask for the form's pages on standard input");
+    start_cmd->callback([&] { rc = cmd_start(a, start); });
+
+    std::string workflow;
+    std::optional<std::string> input;
+    auto* form_cmd = cli.add_subcommand("form", "the JSON schema of the next form page for these inputs");
+    form_cmd->add_option("workflow", workflow, "workflow name")->required();
+    form_cmd->add_option("--input", input, "form pages so far, as a JSON list, or -");
+    form_cmd->callback([&] { rc = cmd_form(a, workflow, input); });
+
+    std::string id;
+    auto* show_cmd = cli.add_subcommand("show", "one process: its steps, state and changes");
+    show_cmd->add_option("pid", id, "process id")->required();
+    show_cmd->add_flag("--json", json, "print the process as JSON");
+    show_cmd->callback([&] { rc = cmd_show(a, id, json); });
+
+    std::optional<std::string> status, type;
+    auto* ps_cmd = cli.add_subcommand("ps", "list processes");
+    ps_cmd->add_option("--status", status, "only processes with this status");
+    ps_cmd->add_option("--workflow", input, "only processes of this workflow");
+    ps_cmd->add_flag("--json", json, "print JSON");
+    ps_cmd->callback([&] { rc = cmd_ps(a, status, input, json); });
+
+    auto* abort_cmd = cli.add_subcommand("abort", "abort a process");
+    abort_cmd->add_option("pid", id, "process id")->required();
+    abort_cmd->add_flag("--json", json, "print {\"id\", \"status\"}");
+    abort_cmd->callback([&] { rc = cmd_abort(a, id, json); });
+
+    auto* products_cmd = cli.add_subcommand("products", "list products");
+    products_cmd->add_flag("--json", json, "print JSON");
+    products_cmd->callback([&] { rc = cmd_products(a, json); });
+
+    std::vector<std::string> paths;
+    auto* lint_cmd = cli.add_subcommand("lint", "check .wf files and print every problem");
+    lint_cmd->add_option("paths", paths, "files or folders (default: the catalog)");
+    lint_cmd->add_flag("--json", json, "print the diagnostics as JSON");
+    lint_cmd->callback([&] { rc = cmd_lint(a, paths, json); });
+
+    auto* subs_cmd = cli.add_subcommand("subscriptions", "list subscriptions");
+    subs_cmd->add_option("--type", type, "product type, e.g. UserGroup");
+    subs_cmd->add_option("--status", status, "lifecycle, e.g. active");
+    subs_cmd->add_flag("--json", json, "print JSON");
+    subs_cmd->callback([&] { rc = cmd_subscriptions(a, type, status, json); });
+
+    auto* sub_cmd = cli.add_subcommand("subscription", "one subscription as its domain model");
+    sub_cmd->add_option("id", id, "subscription id")->required();
+    sub_cmd->add_flag("--json", json, "print JSON");
+    sub_cmd->callback([&] { rc = cmd_subscription(a, id, json); });
+
+    auto* wfs_cmd = cli.add_subcommand("workflows", "which workflows may start on a subscription now");
+    wfs_cmd->add_option("id", id, "subscription id")->required();
+    wfs_cmd->add_flag("--json", json, "print JSON");
+    wfs_cmd->callback([&] { rc = cmd_workflows(a, id, json); });
+
+    auto* sync_cmd = cli.add_subcommand("set-in-sync", "unlock a subscription no live process holds");
+    sync_cmd->add_option("id", id, "subscription id")->required();
+    sync_cmd->callback([&] { rc = cmd_set_in_sync(a, id); });
+
+    try {
+        cli.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        int code = cli.exit(e);
+        return code == 0 ? 0 : exit_usage;
+    } catch (const wfrun::json::exception& e) {
+        std::cerr << "invalid JSON: " << e.what() << '\n';
+        return exit_usage;
+    } catch (const std::exception& e) {
+        std::cerr << "error: " << e.what() << '\n';
+        return exit_usage;
+    }
+    return rc;
+}

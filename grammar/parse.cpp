@@ -1,1 +1,83 @@
-// placeholder
+// Runs the grammar with its actions over a source text and turns the first syntax error into a
+// diagnostic. This is the only place that catches PEGTL's exceptions: callers of parse_source
+// and parse_file never see one.
+#include "grammar/parse.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include <tao/pegtl.hpp>
+
+#include "grammar/actions.hpp"
+#include "grammar/errors.hpp"
+#include "grammar/grammar.hpp"
+
+namespace wfrun {
+
+namespace {
+
+namespace p = tao::pegtl;
+
+diagnostic make_error(std::shared_ptr<const std::string> file, std::size_t line, std::size_t column,
+                      std::string code, std::string message) {
+    return diagnostic{ast::position{std::move(file), line, column}, severity::error,
+                      std::move(code), std::move(message)};
+}
+
+}  // namespace
+
+parse_result parse_source(const std::string& path, std::string_view source) {
+    parse_result result;
+    result.file.path = path;
+    const auto file_name = std::make_shared<const std::string>(path);
+    grammar::context ctx{file_name, &result.file};
+    p::memory_input<p::tracking_mode::eager, p::eol::lf_crlf> in(
+        source.data(), source.data() + source.size(), path);
+    try {
+        if (!p::parse<grammar::file, grammar::action, grammar::control>(in, result.file, ctx)) {
+            // Unreachable: the grammar ends in must<end_of_file>. Kept so that a change there
+            // cannot turn a failure into silence.
+            result.diagnostics.push_back(make_error(file_name, 1, 1, "E001", "syntax error"));
+        }
+    } catch (const p::parse_error& e) {
+        std::size_t line = 1;
+        std::size_t column = 1;
+        if (!e.positions().empty()) {
+            line = e.positions().front().line;
+            column = e.positions().front().column;
+        }
+        result.diagnostics.push_back(
+            make_error(file_name, line, column, "E001", std::string(e.message())));
+    }
+    return result;
+}
+
+parse_result parse_file(const std::string& path) {
+    std::error_code ec;
+    std::string reason;
+    if (std::filesystem::is_directory(path, ec)) {
+        reason = "is a directory";
+    } else {
+        errno = 0;
+        std::ifstream stream(path, std::ios::binary);
+        if (stream) {
+            std::ostringstream text;
+            text << stream.rdbuf();
+            if (!stream.bad()) {
+                return parse_source(path, text.str());
+            }
+        }
+        reason = errno != 0 ? std::strerror(errno) : "read failed";
+    }
+    parse_result result;
+    result.file.path = path;
+    result.diagnostics.push_back(make_error(std::make_shared<const std::string>(path), 1, 1, "E002",
+                                            "cannot read file: " + reason));
+    return result;
+}
+
+}  // namespace wfrun

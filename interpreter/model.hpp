@@ -10,7 +10,7 @@
 namespace wfrun {
 
 // Lifecycles in requirement order; migrating, disabled and terminated add no requirement.
-inline constexpr const char* lifecycles[] = {"initial",  "provisioning", "active",
+inline constexpr const char* all_lifecycles[] = {"initial",  "provisioning", "active",
                                              "migrating", "disabled",     "terminated"};
 // 0 initial, 1 provisioning, 2 active; -1 for lifecycles that add no requirement or unknown.
 int lifecycle_rank(const std::string& lifecycle);

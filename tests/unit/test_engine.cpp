@@ -1,1 +1,303 @@
-// placeholder
+// The engine through its public API, on a real SQLite file: the start protocol, the step log,
+// one transaction per step, conditions and input steps, and the catalog passes.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "interpreter/catalog.hpp"
+#include "interpreter/engine.hpp"
+#include "interpreter/sqlite_store.hpp"
+#include "stdlib/builtin_steps.hpp"
+#include "tutorial_steps.hpp"
+
+using namespace wfrun;
+
+namespace {
+
+struct temp_dir {
+    std::filesystem::path path;
+    temp_dir() {
+        std::string tmpl = (std::filesystem::temp_directory_path() / "wfrun-engine-XXXXXX").string();
+        path = mkdtemp(tmpl.data());
+    }
+    ~temp_dir() { std::filesystem::remove_all(path); }
+    std::string file(const std::string& name, const std::string& text = "") const {
+        auto p = path / name;
+        if (!text.empty()) std::ofstream(p) << text;
+        return p.string();
+    }
+};
+
+// A registry, a catalog, a store and an engine, wired as wfrun wires them.
+struct fixture {
+    temp_dir dir;
+    registry steps;
+    std::unique_ptr<catalog> cat;
+    std::unique_ptr<sqlite_store> db;
+    std::unique_ptr<engine> eng;
+
+    explicit fixture(std::vector<std::string> paths = {WFRUN_SOURCE_DIR "/workflows"},
+                     void (*extra)(registry&) = nullptr, engine_options options = {}) {
+        register_stdlib(steps);
+        tutorial::register_steps(steps);
+        if (extra) extra(steps);
+        cat = load_catalog(paths, steps);
+        for (const auto& d : cat->diagnostics) UNSCOPED_INFO(format_diagnostic(d));
+        REQUIRE(cat->ok());
+        db = std::make_unique<sqlite_store>(dir.file("wfrun.db"));
+        db->run_schema(steps.schemas());
+        db->sync_catalog(cat->model);
+        eng = std::make_unique<engine>(*db, *cat, steps, std::move(options));
+    }
+
+    process_row start(const std::string& workflow, const json& pages) {
+        const auto* plan = cat->plan(workflow);
+        REQUIRE(plan);
+        auto outcome = eng->post_form(*plan, pages);
+        REQUIRE(outcome.k == form_outcome::kind::complete);
+        return eng->start(*plan, outcome.state);
+    }
+
+    std::string product(const std::string& name) {
+        for (const auto& p : db->products())
+            if (p.name == name) return p.product_id;
+        FAIL("no product " << name);
+        return {};
+    }
+
+    std::string create_group(const std::string& name) {
+        auto p = start("create_user_group", json::array({{{"product", product("User Group")}}, {{"group_name", name}}}));
+        REQUIRE(p.last_status == "completed");
+        return db->process_subscriptions(p.process_id).at(0);
+    }
+
+    std::vector<std::string> rows(const std::string& pid, bool with_status = false) {
+        std::vector<std::string> out;
+        for (const auto& s : db->steps(pid)) out.push_back(with_status ? s.name + " " + s.status : s.name);
+        return out;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("the tutorial catalog resolves into products and plans") {
+    fixture f;
+    const auto* plan = f.cat->plan("terminate_user_group");
+    REQUIRE(plan);
+    CHECK(plan->def.description == "Terminate user group");
+    CHECK(plan->def.target == "TERMINATE");
+    CHECK(plan->def.product_type == "UserGroup");
+    std::vector<std::string> names;
+    for (const auto& s : plan->steps) names.push_back(s.display);
+    CHECK(names == std::vector<std::string>{"Start", "Create Process Subscription relation", "Lock subscription",
+                                            "Deprovision user group", "Set subscription to 'terminated'",
+                                            "Unlock subscription", "Done"});
+    CHECK(plan->steps[1].args == json{{"target", "TERMINATE"}});
+    CHECK(plan->definition.size() == 16);
+    const auto* block = f.cat->model.block("UserGroupBlock");
+    REQUIRE(block);
+    CHECK(block->fields[0].required_from == "provisioning");
+    CHECK(block->fields[1].required_from == "active");
+}
+
+TEST_CASE("the start protocol: pages, schemas, refusals") {
+    fixture f;
+    const auto* create = f.cat->plan("create_user_group");
+    auto first = f.eng->post_form(*create, json::array());
+    REQUIRE(first.k == form_outcome::kind::not_complete);
+    CHECK(first.form["properties"]["product"]["format"] == "productId");
+    auto second = f.eng->post_form(*create, json::array({{{"product", f.product("User Group")}}}));
+    REQUIRE(second.k == form_outcome::kind::not_complete);
+    CHECK(second.form["title"] == "User Group");
+    CHECK(second.meta == json{{"hasNext", false}});
+    auto bad = f.eng->post_form(*create, json::array({{{"product", "nope"}}}));
+    CHECK(bad.k == form_outcome::kind::invalid);
+    auto overflow = f.eng->post_form(*create, json::array({{{"product", f.product("User Group")}}, {{"group_name", "x"}}, json::object()}));
+    CHECK(overflow.k == form_outcome::kind::invalid);
+
+    auto group = f.create_group("Group One");
+    const auto* terminate = f.cat->plan("terminate_user_group");
+    auto label = f.eng->post_form(*terminate, json::array({{{"subscription_id", group}}}));
+    REQUIRE(label.k == form_outcome::kind::not_complete);
+    CHECK(label.form["properties"]["are_you_sure"]["default"] == "Are you sure you want to remove User Group Group One?");
+    auto done = f.eng->post_form(*terminate, json::array({{{"subscription_id", group}}, {{"are_you_sure", "ignored"}}}));
+    REQUIRE(done.k == form_outcome::kind::complete);
+    CHECK(done.state["are_you_sure"] == "Are you sure you want to remove User Group Group One?");
+    CHECK(done.state["subscription_id"] == group);
+    CHECK(done.state.contains("customer_id"));
+    CHECK(done.state["product"] == f.product("User Group"));
+}
+
+TEST_CASE("a completed terminate: rows, subscription, state") {
+    fixture f;
+    auto group = f.create_group("Group One");
+    auto p = f.start("terminate_user_group", json::array({{{"subscription_id", group}}, json::object()}));
+    CHECK(p.last_status == "completed");
+    CHECK(f.rows(p.process_id, true) ==
+          std::vector<std::string>{"Start success", "Create Process Subscription relation success",
+                                   "Lock subscription success", "Deprovision user group success",
+                                   "Set subscription to 'terminated' success", "Unlock subscription success",
+                                   "Done complete"});
+    auto sub = f.db->load_subscription(group);
+    CHECK((*sub)["status"] == "terminated");
+    CHECK((*sub)["insync"] == true);
+    CHECK(!(*sub)["end_date"].is_null());
+    auto steps = f.db->steps(p.process_id);
+    const auto& lock = steps[2].state;
+    CHECK(lock["subscription"]["insync"] == false);
+    CHECK(lock["__old_subscriptions__"][group]["insync"] == true);
+    CHECK(steps.back().state["workflow_target"] == "TERMINATE");
+    auto stored = f.db->process(p.process_id);
+    CHECK(stored->last_status == "completed");
+    CHECK(stored->last_step == "Done");
+    CHECK(stored->definition == f.cat->plan("terminate_user_group")->definition);
+
+    auto again = f.eng->post_form(*f.cat->plan("terminate_user_group"), json::array({{{"subscription_id", group}}}));
+    CHECK(again.k == form_outcome::kind::refused);
+    CHECK(again.message == "This workflow cannot be started: This subscription can not be modified because of the status it has");
+}
+
+namespace {
+// A step that writes to its own table and then fails: the write must not survive.
+void register_half_step(registry& r) {
+    r.add_schema("CREATE TABLE IF NOT EXISTS half_done (note TEXT)");
+    r.add({.name = "write_then_fail", .display_name = "Write then fail"},
+          [](step_context& ctx) -> json {
+              ctx.db().exec("INSERT INTO half_done (note) VALUES (?)", {"written"});
+              throw value_error("the step failed after writing");
+          });
+    r.add({.name = "remember", .display_name = "Remember",
+           .params = {{"value", value_type::string}},
+           .writes = {{"remembered", value_type::string}}},
+          [](step_context& ctx) -> json { return {{"remembered", ctx.param("value")}}; });
+}
+}  // namespace
+
+TEST_CASE("one transaction per step: a failing step's writes roll back") {
+    temp_dir src;
+    src.file("w.wf", R"(
+workflow half {
+    description "Half"
+    target SYSTEM
+    steps init >> remember("kept") >> write_then_fail >> done
+}
+)");
+    fixture f({src.path.string()}, register_half_step);
+    auto p = f.start("half", json::array({json::object()}));
+    CHECK(p.last_status == "failed");
+    CHECK(p.failed_reason == "the step failed after writing");
+    CHECK(f.db->sql().query("SELECT * FROM half_done").empty());
+    auto steps = f.db->steps(p.process_id);
+    REQUIRE(steps.size() == 3);
+    CHECK(steps[1].state["remembered"] == "kept");
+    CHECK(steps[2].status == "failed");
+    CHECK(steps[2].state == json{{"class", "ValueError"}, {"error", "the step failed after writing"}});
+    auto r = f.eng->recover(*f.db->process(p.process_id));
+    CHECK(r.next == 2);
+    CHECK(r.state["remembered"] == "kept");
+}
+
+TEST_CASE("conditions skip steps; an input step suspends") {
+    temp_dir src;
+    src.file("w.wf", R"(
+form approval_form {
+    approved: bool
+}
+workflow gated {
+    description "Gated"
+    target SYSTEM
+    steps init
+        >> if flag { remember("flag was set") }
+        >> if not flag { remember("flag was not set") }
+        >> input(approval_form)
+        >> done
+}
+)");
+    fixture f({src.path.string()}, register_half_step);
+    auto p = f.start("gated", json::array({json::object()}));
+    CHECK(p.last_status == "suspended");
+    CHECK(f.rows(p.process_id, true) ==
+          std::vector<std::string>{"Start success", "Remember skipped", "Remember success", "Input approval_form suspend"});
+    CHECK(f.db->steps(p.process_id)[2].state["remembered"] == "flag was not set");
+}
+
+TEST_CASE("fault injection specs") {
+    auto plan = parse_faults("unsync=fail,deprovision_user_group=fail*2,resync=crash,done=delay:500ms");
+    CHECK(plan.at("unsync").remaining == -1);
+    CHECK(plan.at("deprovision_user_group").remaining == 2);
+    CHECK(plan.at("resync").k == fault::kind::crash);
+    CHECK(plan.at("done").delay_ms == 500);
+    CHECK_THROWS_AS(parse_faults("unsync"), std::invalid_argument);
+    CHECK_THROWS_AS(parse_faults("unsync=explode"), std::invalid_argument);
+    CHECK_THROWS_AS(parse_faults("unsync=delay:soon"), std::invalid_argument);
+}
+
+TEST_CASE("fail times N fails N times within one engine and then succeeds") {
+    engine_options options;
+    options.faults = parse_faults("deprovision_user_group=fail*1");
+    fixture f({WFRUN_SOURCE_DIR "/workflows"}, nullptr, options);
+    auto group = f.create_group("Group One");
+    auto p = f.start("terminate_user_group", json::array({{{"subscription_id", group}}, json::object()}));
+    CHECK(p.last_status == "failed");
+    auto stored = *f.db->process(p.process_id);
+    auto resumed = f.eng->run(stored, f.eng->recover(stored));
+    CHECK(resumed.last_status == "completed");
+    CHECK(f.rows(p.process_id, true).at(3) == "Deprovision user group failed");
+    CHECK(f.rows(p.process_id, true).at(4) == "Deprovision user group success");
+}
+
+TEST_CASE("catalog diagnostics: unknown names, arguments, chain shape, duplicates") {
+    temp_dir src;
+    src.file("a.wf", R"(form f {
+    x: str
+}
+workflow w {
+    description "W"
+    target TERMINATE
+    product_type UserGroup
+    form g
+    steps unsync >> set_status(TERMINATD) >> store_process_subscription(1, 2) >> deprovision_usr_group >> resync
+}
+)");
+    src.file("b.wf", "form f {\n    y: int\n}\n");
+    src.file("products.wf", R"(block B {
+    description "b"
+    n: strng
+}
+product "P" {
+    type UserGroup
+    tag P
+    description "p"
+    root: B
+}
+)");
+    registry steps;
+    register_stdlib(steps);
+    tutorial::register_steps(steps);
+    auto cat = load_catalog({src.path.string()}, steps);
+    std::vector<std::string> lines;
+    for (const auto& d : cat->diagnostics) {
+        auto text = format_diagnostic(d);
+        auto prefix = src.path.string() + "/";
+        for (auto at = text.find(prefix); at != std::string::npos; at = text.find(prefix))
+            text.erase(at, prefix.size());
+        lines.push_back(text);
+    }
+    auto has = [&](const std::string& fragment) {
+        for (const auto& l : lines)
+            if (l.find(fragment) != std::string::npos) return true;
+        return false;
+    };
+    INFO(Catch::Detail::stringify(lines));
+    CHECK(has("a.wf:8:10: error[E102]: unknown form 'g'; did you mean 'f'?"));
+    CHECK(!has("needs argument 'lifecycle'"));
+    CHECK(has("a.wf:9:11: error[E106]: the chain of workflow 'w' must start with 'init'"));
+    CHECK(has("error[E105]: 'TERMINATD' is not a SubscriptionLifecycle"));
+    CHECK(has("error[E105]: step 'store_process_subscription' takes 1 argument, got more"));
+    CHECK(has("error[E101]: unknown step 'deprovision_usr_group'; did you mean 'deprovision_user_group'?"));
+    CHECK(has("must end with 'done'"));
+    CHECK(has("b.wf:1:1: error[E107]: duplicate name 'f': form also declared at a.wf:1:1"));
+    CHECK(has("products.wf:3:8: error[E104]: unknown field type 'strng' in block 'B'; did you mean 'str'?"));
+    CHECK(!cat->ok());
+}

@@ -28,7 +28,9 @@
 
 namespace wfrun {
 
-using json = nlohmann::json;
+// Objects keep their keys in insertion order, so form fields and domain models print in the
+// order they are declared.
+using json = nlohmann::ordered_json;
 
 // The types a step parameter or a state key can have. `target` and `lifecycle` are enums whose
 // values are written bare (`TERMINATED`) or qualified (`SubscriptionLifecycle.TERMINATED`) in a
@@ -98,7 +100,8 @@ public:
     // The subscription as it is stored now; throws value_error when it does not exist.
     virtual json load(std::string_view subscription_id) = 0;
     // A new subscription of `product_id`: `initial`, out of sync, empty blocks, fixed inputs
-    // copied, description `Initial subscription of <product description>`. It is stored.
+    // copied, description `Initial subscription of <product description>`. It is stored. An
+    // empty customer id gives a fresh random one.
     virtual json create(std::string_view product_id, std::string_view customer_id) = 0;
     // `subscription` moved to `lifecycle`: its required fields are checked, other
     // subscriptions that use it must allow the change, start_date/end_date are set on the first

@@ -1,0 +1,48 @@
+// The domain rules around subscriptions that sit above the store: lifecycle changes with
+// their field requirements and the in-use-by safety table, and the admission checks that decide
+// whether a workflow may start on a subscription. Steps reach them through wfrun::subscriptions.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <wfrun/step.hpp>
+
+#include "interpreter/model.hpp"
+#include "interpreter/store.hpp"
+
+namespace wfrun {
+
+// wfrun::subscriptions for steps, on a store and the catalog's product model.
+class domain_access final : public subscriptions {
+public:
+    domain_access(store& s, const catalog_model& model) : store_(s), model_(model) {}
+    json load(std::string_view subscription_id) override;
+    json create(std::string_view product_id, std::string_view customer_id) override;
+    json change_lifecycle(const json& subscription, std::string_view lifecycle) override;
+    void link_process(std::string_view process_id, std::string_view subscription_id,
+                      std::string_view workflow_target) override;
+
+private:
+    store& store_;
+    const catalog_model& model_;
+};
+
+// The first required field of `subscription` that is unset for `lifecycle`, as a dotted path
+// (`user_group.group_id`); nullopt when the subscription fits the lifecycle.
+std::optional<std::string> missing_required_field(const catalog_model& model, const json& subscription,
+                                                  const std::string& lifecycle);
+
+// Why `workflow` may not start on the subscription now, in orchestrator-core's words
+// (without the "This workflow cannot be started: " prefix); nullopt when it may.
+// `blocking` receives the subscriptions behind an in-use or out-of-sync reason.
+std::optional<std::string> start_refusal(store& s, const workflow_def& workflow,
+                                         const std::string& subscription_id,
+                                         std::vector<subscription_row>* blocking = nullptr);
+
+// Lifecycles in which a workflow of this target may start: MODIFY, VALIDATE, SYSTEM `active`;
+// TERMINATE `active` and `provisioning`; CREATE none.
+std::vector<std::string> usable_lifecycles(const std::string& target);
+
+}  // namespace wfrun

@@ -1,0 +1,78 @@
+// The embedded store: store.hpp on one SQLite file (or `:memory:`), in WAL mode with
+// synchronous=FULL by default so that a committed step survives power loss. Every statement is
+// prepared once and reused. The connection is used by one thread at a time; other processes may
+// open the same file, and writers queue on the busy timeout.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "interpreter/store.hpp"
+#include "interpreter/util.hpp"
+
+namespace wfrun {
+
+struct sqlite_options {
+    bool synchronous_full = true;  // false: synchronous=NORMAL (the last commits may be lost
+                                   // on power loss, never corrupted)
+    int busy_timeout_ms = 10000;
+};
+
+class sqlite_store final : public store {
+  public:
+    // Opens (or creates) the database at `path` and brings its schema up to date. Throws
+    // store_error naming the path and SQLite's message when that fails.
+    explicit sqlite_store(const std::string& path, sqlite_options options = {});
+    ~sqlite_store() override;
+    sqlite_store(const sqlite_store&) = delete;
+    sqlite_store& operator=(const sqlite_store&) = delete;
+
+    void begin() override;
+    void commit() override;
+    void rollback() override;
+    bool in_transaction() const override;
+
+    void sync_catalog(const catalog_model& model) override;
+    std::vector<product_row> products() override;
+    std::optional<product_row> product(const std::string& product_id) override;
+    std::vector<std::string> product_workflows(const std::string& product_id) override;
+    void run_schema(const std::vector<std::string>& statements) override;
+
+    std::optional<json> load_subscription(const std::string& subscription_id) override;
+    void save_subscription(const json& model) override;
+    json create_subscription(const std::string& product_id,
+                             const std::string& customer_id) override;
+    std::optional<subscription_row> subscription(const std::string& subscription_id) override;
+    std::vector<subscription_row> subscriptions(const subscription_filter& filter) override;
+    std::vector<subscription_row> in_use_by(const std::string& subscription_id) override;
+    std::vector<subscription_row> depends_on(const std::string& subscription_id) override;
+    void set_insync(const std::string& subscription_id, bool insync) override;
+
+    void insert_process(const process_row& p) override;
+    void update_process(const process_row& p) override;
+    std::optional<process_row> process(const std::string& process_id) override;
+    std::vector<process_row> processes(const process_filter& filter) override;
+    std::int64_t insert_step(const step_row& s) override;
+    std::vector<step_row> steps(const std::string& process_id) override;
+    void insert_input_state(const std::string& process_id, const json& input,
+                            const std::string& input_type) override;
+    std::optional<json> last_input_state(const std::string& process_id) override;
+    void link_process_subscription(const std::string& process_id,
+                                   const std::string& subscription_id,
+                                   const std::string& workflow_target) override;
+    std::vector<std::string> process_subscriptions(const std::string& process_id) override;
+    std::vector<process_row> subscription_processes(const std::string& subscription_id) override;
+
+    bool global_lock() override;
+    void set_global_lock(bool locked) override;
+
+    sql_session& sql() override;
+
+    const std::string& path() const;
+
+  private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+}  // namespace wfrun
