@@ -1,47 +1,351 @@
-// Check: rules about the shape of what resolved. Each rule is its own function over the
-// catalog; each reports with its own code.
+// Check: rules about the shape of what resolved. Each rule is its own pass over the catalog and
+// reports with its own code; check() runs them in order. This file holds the chain walker the
+// passes share and the rules about a chain's outline (E106, E113), declarations (E107 for
+// fields), options (E105), TERMINATE workflows (W104) and what nothing uses (W105, W106). The
+// rules about the state live in check_state.cpp, those about the subscription's lock and
+// lifecycle in check_lock.cpp.
 #include <fmt/format.h>
 
-#include "interpreter/catalog.hpp"
+#include "interpreter/check_passes.hpp"
 
 namespace wfrun {
 
-namespace {
+namespace check_detail {
 
-const ast::element* first_step(const ast::chain& chain) {
-    return chain.empty() ? nullptr : &chain.front();
+void add(catalog& c, const ast::position& pos, severity level, const char* code,
+         std::string message) {
+    c.diagnostics.push_back({pos, level, code, std::move(message)});
 }
 
-// E106: a workflow's chain starts with `init`, ends with `done`, and has nothing after `done`.
-void check_init_done(catalog& c) {
-    for (const auto& [name, w] : c.workflows) {
-        const auto& steps = w->steps;
-        const auto* first = first_step(steps);
-        if (!first) {
-            c.diagnostics.push_back({w->pos, severity::error, "E106",
-                                     fmt::format("workflow '{}' has no steps", name)});
-            continue;
-        }
-        if (first->k != ast::element::kind::step || first->name != "init")
-            c.diagnostics.push_back(
-                {first->pos, severity::error, "E106",
-                 fmt::format("the chain of workflow '{}' must start with 'init'", name)});
-        for (std::size_t i = 0; i + 1 < steps.size(); ++i)
-            if (steps[i].k == ast::element::kind::step && steps[i].name == "done") {
-                c.diagnostics.push_back({steps[i + 1].pos, severity::error, "E106",
-                                         fmt::format("step after 'done' in workflow '{}'", name)});
-                break;
+const workflow_def* context::def(const std::string& workflow) const {
+    auto it = defs.find(workflow);
+    return it == defs.end() ? nullptr : it->second;
+}
+
+bool is_lock_step(const std::string& name) {
+    return name == "unsync" || name == "unsync_unchecked" || name == "create_subscription";
+}
+
+bool writes_subscription(const step_entry& entry) {
+    for (const auto& w : entry.manifest.writes)
+        if (w.type == value_type::subscription) return true;
+    return false;
+}
+
+namespace {
+
+struct walker {
+    const catalog& c;
+    const registry& reg;
+    const std::string& product_type;
+    const std::function<void(const chain_event&)>& visit;
+    std::vector<const std::string*> stack;  // the named chains being expanded
+    int conditional_depth = 0;
+
+    void walk(const ast::chain& chain) {
+        for (const auto& e : chain) {
+            chain_event ev;
+            ev.element = &e;
+            ev.conditional_depth = conditional_depth;
+            switch (e.k) {
+                case ast::element::kind::step: {
+                    if (auto ch = c.chains.find(e.name); ch != c.chains.end()) {
+                        bool inside = false;
+                        for (const auto* s : stack) inside = inside || *s == e.name;
+                        if (inside || stack.size() > 64) break;  // E110, reported by resolve
+                        stack.push_back(&ch->first);
+                        walk(ch->second->body);
+                        stack.pop_back();
+                        break;
+                    }
+                    ev.entry = reg.find(e.name, product_type);
+                    if (ev.entry) visit(ev);
+                    break;
+                }
+                case ast::element::kind::input: {
+                    ev.k = chain_event::kind::input;
+                    if (auto f = c.forms.find(e.name); f != c.forms.end()) ev.form = f->second;
+                    visit(ev);
+                    break;
+                }
+                case ast::element::kind::conditional:
+                    ev.k = chain_event::kind::condition;
+                    visit(ev);
+                    ++conditional_depth;
+                    walk(e.body);
+                    --conditional_depth;
+                    break;
+                case ast::element::kind::group:
+                case ast::element::kind::step_group: walk(e.body); break;
             }
-        const auto& last = steps.back();
-        if (last.k != ast::element::kind::step || last.name != "done")
-            c.diagnostics.push_back(
-                {last.pos, severity::error, "E106",
-                 fmt::format("the chain of workflow '{}' must end with 'done'", name)});
+        }
     }
+};
+
+// The number of elements `chain` expands to, saturating above max_expanded_steps; each named
+// chain is counted once and remembered, so this is linear in the size of the catalog.
+struct expansion_counter {
+    const catalog& c;
+    std::map<const ast::chain_decl*, std::size_t> sizes;
+    std::set<const ast::chain_decl*> in_progress;
+
+    static std::size_t sum(std::size_t a, std::size_t b) {
+        return std::min(a + b, max_expanded_steps + 1);
+    }
+
+    std::size_t count(const ast::chain& chain) {
+        std::size_t n = 0;
+        for (const auto& e : chain) {
+            if (e.k == ast::element::kind::step) {
+                auto ch = c.chains.find(e.name);
+                n = sum(n, ch == c.chains.end() ? 1 : count(ch->second));
+            } else if (e.k == ast::element::kind::input) {
+                n = sum(n, 1);
+            } else {
+                n = sum(n, 1 + count(e.body));
+            }
+        }
+        return n;
+    }
+
+    std::size_t count(const ast::chain_decl* decl) {
+        if (auto it = sizes.find(decl); it != sizes.end()) return it->second;
+        if (!in_progress.insert(decl).second) return 0;  // uses itself: E110
+        auto n = count(decl->body);
+        in_progress.erase(decl);
+        sizes.emplace(decl, n);
+        return n;
+    }
+};
+
+bool is_step(const ast::element& e, const char* name) {
+    return e.k == ast::element::kind::step && e.name == name;
+}
+
+// Calls `f` on every element of `chain`, nested ones included, without expanding named chains.
+template <typename F>
+void for_each_element(const ast::chain& chain, F&& f) {
+    for (const auto& e : chain) {
+        f(e);
+        for_each_element(e.body, f);
+    }
+}
+
+template <typename F>
+void for_each_chain(const catalog& c, F&& f) {
+    for (const auto& [name, w] : c.workflows) f(w->steps);
+    for (const auto& [name, ch] : c.chains) f(ch->body);
 }
 
 }  // namespace
 
-void check(catalog& c, const registry&) { check_init_done(c); }
+void walk_chain(const catalog& c, const registry& reg, const std::string& product_type,
+                const ast::chain& chain, const std::function<void(const chain_event&)>& visit) {
+    walker{c, reg, product_type, visit, {}, 0}.walk(chain);
+}
+
+// E113: a chain that expands to more steps than a process can sensibly run (named chains used
+// twice in a chain used twice ... double at each level).
+void check_expansion(context& ctx) {
+    expansion_counter counter{ctx.c, {}, {}};
+    for (const auto& [name, w] : ctx.c.workflows) {
+        if (counter.count(w->steps) <= max_expanded_steps) continue;
+        ctx.too_large.insert(name);
+        add(ctx.c, w->pos, severity::error, "E113",
+            fmt::format("the chain of workflow '{}' expands to more than {} steps", name,
+                        max_expanded_steps));
+    }
+}
+
+// E106: a workflow's chain starts with `init`, ends with `done`, and has nothing after `done`.
+void check_init_done(context& ctx) {
+    for (const auto& [name, w] : ctx.c.workflows) {
+        const auto& steps = w->steps;
+        if (steps.empty()) {
+            add(ctx.c, w->pos, severity::error, "E106",
+                fmt::format("workflow '{}' has no steps", name));
+            continue;
+        }
+        if (!is_step(steps.front(), "init"))
+            add(ctx.c, steps.front().pos, severity::error, "E106",
+                fmt::format("the chain of workflow '{}' must start with 'init'", name));
+        for (std::size_t i = 0; i + 1 < steps.size(); ++i)
+            if (is_step(steps[i], "done")) {
+                add(ctx.c, steps[i + 1].pos, severity::error, "E106",
+                    fmt::format("step after 'done' in workflow '{}'", name));
+                break;
+            }
+        if (!is_step(steps.back(), "done"))
+            add(ctx.c, steps.back().pos, severity::error, "E106",
+                fmt::format("the chain of workflow '{}' must end with 'done'", name));
+        // `init` and `done` anywhere else: nested, or in the middle.
+        for (std::size_t i = 0; i < steps.size(); ++i) {
+            for_each_element(steps[i].body, [&](const ast::element& e) {
+                if (is_step(e, "init") || is_step(e, "done"))
+                    add(ctx.c, e.pos, severity::error, "E106",
+                        fmt::format("'{}' may only be written at the top level of a workflow's "
+                                    "chain",
+                                    e.name));
+            });
+            if (i > 0 && is_step(steps[i], "init"))
+                add(ctx.c, steps[i].pos, severity::error, "E106",
+                    fmt::format("'init' must come first in workflow '{}'", name));
+        }
+    }
+    for (const auto& [name, ch] : ctx.c.chains)
+        for_each_element(ch->body, [&](const ast::element& e) {
+            if (is_step(e, "init") || is_step(e, "done"))
+                add(ctx.c, e.pos, severity::error, "E106",
+                    fmt::format("'{}' may not be written in named chain '{}'", e.name, name));
+        });
+}
+
+// E107: two fields of one block, product or form with the same name.
+void check_duplicate_fields(context& ctx) {
+    auto check = [&](const std::vector<ast::field_decl>& fields, const std::string& owner) {
+        std::map<std::string, const ast::field_decl*> seen;
+        for (const auto& f : fields) {
+            auto [it, fresh] = seen.emplace(f.name, &f);
+            if (!fresh)
+                add(ctx.c, f.pos, severity::error, "E107",
+                    fmt::format("duplicate field '{}' in {}: also declared at {}:{}:{}", f.name,
+                                owner, it->second->pos.file_name(), it->second->pos.line,
+                                it->second->pos.column));
+        }
+    };
+    for (const auto& [name, b] : ctx.c.blocks) check(b->fields, fmt::format("block '{}'", name));
+    for (const auto& [name, p] : ctx.c.products)
+        check(p->fields, fmt::format("product \"{}\"", name));
+    for (const auto& [name, f] : ctx.c.forms) check(f->fields, fmt::format("form '{}'", name));
+}
+
+// E105: the arguments of retry(...) and timeout(...).
+void check_options(context& ctx) {
+    using k = ast::value::kind;
+    auto bad = [&](const ast::position& pos, std::string message) {
+        add(ctx.c, pos, severity::error, "E105", std::move(message));
+    };
+    auto check_then = [&](const ast::argument& a) {
+        if ((a.val.k != k::name && a.val.k != k::string) ||
+            (a.val.text != "fail" && a.val.text != "abort"))
+            bad(a.val.pos, "'then' takes fail or abort");
+    };
+    auto check_option = [&](const ast::option& o) {
+        std::set<std::string> given;
+        for (std::size_t i = 0; i < o.args.size(); ++i) {
+            const auto& a = o.args[i];
+            if (!a.key.empty() && !given.insert(a.key).second) {
+                bad(a.pos, fmt::format("'{}' is given twice in {}(...)", a.key, o.name));
+                continue;
+            }
+            if (o.name == "retry") {
+                if (a.key == "attempts" || a.key == "backoff") {
+                    if (a.val.k != k::integer || a.val.number < 1)
+                        bad(a.val.pos, fmt::format("'{}' takes a whole number of at least 1", a.key));
+                } else if (a.key == "delay" || a.key == "max_delay") {
+                    if (a.val.k != k::duration)
+                        bad(a.val.pos,
+                            fmt::format("'{}' takes a duration (500ms, 5s, 2m, 1h)", a.key));
+                } else if (a.key == "then") {
+                    check_then(a);
+                } else {
+                    bad(a.pos, a.key.empty()
+                                   ? std::string("retry takes named arguments: attempts, delay, "
+                                                 "backoff, max_delay, then")
+                                   : fmt::format("retry has no argument '{}'; it takes attempts, "
+                                                 "delay, backoff, max_delay, then",
+                                                 a.key));
+                }
+            } else if (o.name == "timeout") {
+                if (a.key.empty() && i == 0) {
+                    if (a.val.k != k::duration)
+                        bad(a.val.pos, "timeout takes a duration (500ms, 5s, 2m, 1h)");
+                } else if (a.key == "then") {
+                    check_then(a);
+                } else {
+                    bad(a.pos, "timeout takes a duration and, optionally, then: fail or abort");
+                }
+            }
+        }
+        if (o.name == "timeout" && (o.args.empty() || !o.args.front().key.empty()))
+            bad(o.pos, "timeout needs a duration first: timeout(1h)");
+    };
+    for_each_chain(ctx.c, [&](const ast::chain& chain) {
+        for_each_element(chain, [&](const ast::element& e) {
+            for (const auto& o : e.options) check_option(o);
+        });
+    });
+}
+
+// W104: a TERMINATE workflow that never moves its subscription to terminated.
+void check_terminate_status(context& ctx) {
+    for (const auto& [name, w] : ctx.c.workflows) {
+        const auto* def = ctx.def(name);
+        if (!def || def->target != "TERMINATE" || ctx.skip(name)) continue;
+        bool found = false;
+        walk_chain(ctx.c, ctx.reg, def->product_type, w->steps, [&](const chain_event& ev) {
+            if (ev.k != chain_event::kind::step || ev.entry->manifest.name != "set_status") return;
+            auto args = bind_args(ev.entry->manifest, *ev.element, nullptr);
+            if (args && args->value("lifecycle", "") == "terminated") found = true;
+        });
+        if (!found)
+            add(ctx.c, w->pos, severity::warning, "W104",
+                fmt::format("TERMINATE workflow '{}' never calls "
+                            "set_status(SubscriptionLifecycle.TERMINATED)",
+                            name));
+    }
+}
+
+// W105 and W106: a form no workflow or chain uses, a named chain no workflow uses.
+void check_unused(context& ctx) {
+    std::set<std::string> used_forms, used_chains;
+    std::vector<const ast::chain*> todo;
+    for (const auto& [name, w] : ctx.c.workflows) {
+        if (const auto* f = ast::find_property(w->properties, "form"))
+            for (const auto& v : f->values) used_forms.insert(v.text);
+        todo.push_back(&w->steps);
+    }
+    while (!todo.empty()) {
+        const auto* chain = todo.back();
+        todo.pop_back();
+        for_each_element(*chain, [&](const ast::element& e) {
+            if (e.k != ast::element::kind::step) return;
+            auto ch = ctx.c.chains.find(e.name);
+            if (ch != ctx.c.chains.end() && used_chains.insert(e.name).second)
+                todo.push_back(&ch->second->body);
+        });
+    }
+    for_each_chain(ctx.c, [&](const ast::chain& chain) {
+        for_each_element(chain, [&](const ast::element& e) {
+            if (e.k == ast::element::kind::input) used_forms.insert(e.name);
+        });
+    });
+    for (const auto& [name, f] : ctx.c.forms)
+        if (!used_forms.count(name))
+            add(ctx.c, f->pos, severity::warning, "W105",
+                fmt::format("form '{}' is not used by any workflow or input step", name));
+    for (const auto& [name, ch] : ctx.c.chains)
+        if (!used_chains.count(name))
+            add(ctx.c, ch->pos, severity::warning, "W106",
+                fmt::format("chain '{}' is not used by any workflow", name));
+}
+
+}  // namespace check_detail
+
+void check(catalog& c, const registry& reg) {
+    using namespace check_detail;
+    context ctx{c, reg, {}, {}};
+    for (const auto& def : c.model.workflows) ctx.defs.emplace(def.name, &def);
+    check_expansion(ctx);
+    check_init_done(ctx);
+    check_duplicate_fields(ctx);
+    check_options(ctx);
+    check_state_keys(ctx);
+    check_form_paths(ctx);
+    check_lock_regions(ctx);
+    check_terminate_status(ctx);
+    check_unused(ctx);
+    check_required_fields(ctx);
+}
 
 }  // namespace wfrun

@@ -22,6 +22,7 @@ struct resolver {
     catalog& c;
     const registry& reg;
     std::set<std::string> used_chains;
+    std::set<std::pair<std::string, std::string>> resolved_chains;  // (chain, product type)
 
     void error(const ast::position& pos, const char* code, std::string message) {
         c.diagnostics.push_back({pos, severity::error, code, std::move(message)});
@@ -200,12 +201,19 @@ struct resolver {
                 return;
             }
             used_chains.insert(e.name);
+            // Each named chain is resolved once per product type, however often it is used.
+            if (!resolved_chains.insert({e.name, product_type}).second) return;
             stack.push_back(e.name);
             resolve_chain(ch->second->body, product_type, stack);
             stack.pop_back();
             return;
         }
         const auto* entry = reg.find(e.name, product_type);
+        if (!entry && product_type.empty()) {
+            // A chain no workflow uses has no product type: any registration will do.
+            for (const auto* candidate : reg.entries())
+                if (candidate->manifest.name == e.name) entry = candidate;
+        }
         if (!entry) {
             if (reg.contains(e.name)) {
                 error(e.pos, "E101", fmt::format("step '{}' is not registered for product type '{}'",

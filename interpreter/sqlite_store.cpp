@@ -1063,19 +1063,19 @@ class model_builder {
         if (it == instances_.end() || !path_.insert(id).second) return nullptr;
         const stored_instance& in = it->second;
         auto def_it = c_.block_by_id.find(in.block_id);
-        json b = json::object();
-        b["subscription_instance_id"] = id;
-        b["owner_subscription_id"] = in.subscription_id;
-        b["label"] = optional_json(in.label);
-        if (def_it == c_.block_by_id.end()) {
-            b["name"] = nullptr;
+        // Keys in the order create_subscription() writes them: the block's own, then its
+        // fields as declared.
+        const block_def* def = def_it == c_.block_by_id.end() ? nullptr : def_it->second;
+        json b = {{"name", def != nullptr ? json(def->name) : json(nullptr)},
+                  {"subscription_instance_id", id},
+                  {"owner_subscription_id", in.subscription_id},
+                  {"label", optional_json(in.label)}};
+        if (def == nullptr) {
             path_.erase(id);
             return b;
         }
-        const block_def& def = *def_it->second;
-        b["name"] = def.name;
         auto [first, last] = children_.equal_range(id);
-        for (const field_def& f : def.fields) {
+        for (const field_def& f : def->fields) {
             if (f.is_block) {
                 json child = nullptr;
                 for (auto r = first; r != last; ++r) {

@@ -14,7 +14,8 @@ std::int64_t stable_id(std::string_view name) {
         h ^= c;
         h *= 1099511628211ull;
     }
-    return static_cast<std::int64_t>(h & 0x7fffffffffffffffull);
+    // Below 2^53, so that the id survives JSON readers that hold numbers as doubles.
+    return static_cast<std::int64_t>(h & 0x1fffffffffffffull);
 }
 
 }  // namespace tutorial

@@ -16,7 +16,7 @@ void register_user_group_steps(wfrun::registry& r);
 void register_user_steps(wfrun::registry& r);
 
 // The imaginary provisioning systems hand out ids derived from a name: deterministic and
-// non-negative (orchestrator-core's example uses abs(hash(name))).
+// non-negative (orchestrator-core's example uses abs(hash(name))), and below 2^53.
 std::int64_t stable_id(std::string_view name);
 
 }  // namespace tutorial

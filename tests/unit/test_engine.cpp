@@ -301,3 +301,49 @@ product "P" {
     CHECK(has("products.wf:3:8: error[E104]: unknown field type 'strng' in block 'B'; did you mean 'str'?"));
     CHECK(!cat->ok());
 }
+
+TEST_CASE("set_status refuses to terminate a group that users still use, even past the start check") {
+    fixture f;
+    auto group = f.create_group("Group Two");
+    auto user = f.start("create_user", json::array({{{"product", f.product("User internal")}},
+                                                   {{"username", "my_internal_user"}, {"age", 40}, {"user_group_ids", {group}}}}));
+    REQUIRE(user.last_status == "completed");
+    // The form's admission check is bypassed by starting with a complete state directly.
+    auto p = f.eng->start(*f.cat->plan("terminate_user_group"),
+                          {{"subscription_id", group}, {"product", f.product("User Group")}});
+    CHECK(p.last_status == "failed");
+    CHECK(p.last_step == "Set subscription to 'terminated'");
+    CHECK(p.failed_reason ==
+          "Unsafe status change of Subscription with depending subscriptions: ['User my_internal_user from group Group Two (internal)']");
+    auto sub = f.db->load_subscription(group);
+    CHECK((*sub)["status"] == "active");
+    CHECK((*sub)["insync"] == false);  // locked, as orchestrator-core leaves it
+}
+
+namespace {
+void no_extra(registry&) {}
+}  // namespace
+
+TEST_CASE("moving to a lifecycle checks its required fields and names the missing one") {
+    temp_dir src;
+    src.file("skip.wf", R"(
+form name_form {
+    group_name: str
+}
+workflow create_unprovisioned_group {
+    description "Create a group without provisioning it"
+    target CREATE
+    product_type UserGroup
+    form name_form
+    steps init >> create_subscription >> store_process_subscription(CREATE)
+        >> initialize_subscription >> set_status(ACTIVE) >> resync >> done
+}
+)");
+    fixture f({WFRUN_SOURCE_DIR "/workflows/products", src.path.string()}, no_extra);
+    auto p = f.start("create_unprovisioned_group",
+                     json::array({{{"product", f.product("User Group")}}, {{"group_name", "G"}}}));
+    CHECK(p.last_status == "failed");
+    CHECK(p.failed_reason == "Subscription cannot be active: field 'user_group.group_id' is required");
+    auto id = f.db->process_subscriptions(p.process_id).at(0);
+    CHECK((*f.db->load_subscription(id))["status"] == "provisioning");
+}

@@ -98,8 +98,12 @@ void register_user_group_steps(wfrun::registry& r) {
            .description = "Removes the group from the group management system"},
           [](step_context& ctx) -> json {
               const auto& subscription = ctx.get("subscription");
+              const auto& group_id = subscription.at("user_group").at("group_id");
+              if (!group_id.is_number_integer())
+                  throw wfrun::value_error(fmt::format("Subscription {} has no group_id: the group was never provisioned",
+                                                       subscription.at("subscription_id").get<std::string>()));
               deprovision_group(ctx.db(), subscription.at("subscription_id").get<std::string>(),
-                                subscription.at("user_group").at("group_id").get<std::int64_t>());
+                                group_id.get<std::int64_t>());
               return nullptr;
           });
 }
