@@ -18,9 +18,20 @@ struct start_args {
 int cmd_start(app& a, const start_args& args);
 int cmd_form(app& a, const std::string& workflow, const std::optional<std::string>& input);
 int cmd_show(app& a, const std::string& pid, bool json);
-int cmd_ps(app& a, const std::optional<std::string>& status, const std::optional<std::string>& workflow,
-           bool json);
+int cmd_ps(app& a, const std::optional<std::string>& status,
+           const std::optional<std::string>& workflow, bool json);
 int cmd_abort(app& a, const std::string& pid, bool json);
+
+struct resume_args {
+    std::string pid;
+    std::optional<std::string> input;
+    bool due = false;  // every waiting process whose next attempt is due, every timed-out wait
+    bool json = false;
+    bool interactive = false;
+};
+int cmd_resume(app& a, const resume_args& args);
+// `wfrun engine pause|resume|status`
+int cmd_engine(app& a, const std::string& action, bool json);
 
 int cmd_products(app& a, bool json);
 int cmd_lint(app& a, const std::vector<std::string>& paths, bool json);

@@ -55,6 +55,8 @@ bool app::open() {
     return true;
 }
 
+void add_authoring_commands(CLI::App& cli, app& a, int& rc);
+
 }  // namespace wfrun::cli
 
 int main(int argc, char** argv) {
@@ -109,6 +111,25 @@ int main(int argc, char** argv) {
     abort_cmd->add_flag("--json", json, "print {\"id\", \"status\"}");
     abort_cmd->callback([&] { rc = cmd_abort(a, id, json); });
 
+    resume_args resume;
+    auto* resume_cmd = cli.add_subcommand(
+        "resume", "resume a suspended process with its form's input, or retry a failed/waiting one");
+    resume_cmd->add_option("pid", resume.pid, "process id");
+    resume_cmd->add_option("--input", resume.input, "the input form's page as JSON ([{...}] or {...}), or -");
+    resume_cmd->add_flag("--due", resume.due,
+                         "retry every waiting process whose next attempt is due and time out expired waits");
+    resume_cmd->add_flag("--json", resume.json, "print JSON");
+    resume_cmd->add_flag("--interactive", resume.interactive, "ask for the input on standard input");
+    resume_cmd->callback([&] { rc = cmd_resume(a, resume); });
+
+    std::string engine_action;
+    auto* engine_cmd = cli.add_subcommand("engine", "pause or resume the engine, or show its status");
+    engine_cmd->add_option("action", engine_action, "pause, resume or status")
+        ->required()
+        ->check(CLI::IsMember({"pause", "resume", "status"}));
+    engine_cmd->add_flag("--json", json, "print JSON");
+    engine_cmd->callback([&] { rc = cmd_engine(a, engine_action, json); });
+
     auto* products_cmd = cli.add_subcommand("products", "list products");
     products_cmd->add_flag("--json", json, "print JSON");
     products_cmd->callback([&] { rc = cmd_products(a, json); });
@@ -138,6 +159,8 @@ int main(int argc, char** argv) {
     auto* sync_cmd = cli.add_subcommand("set-in-sync", "unlock a subscription no live process holds");
     sync_cmd->add_option("id", id, "subscription id")->required();
     sync_cmd->callback([&] { rc = cmd_set_in_sync(a, id); });
+
+    add_authoring_commands(cli, a, rc);
 
     try {
         cli.parse(argc, argv);

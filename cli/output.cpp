@@ -11,8 +11,12 @@
 
 namespace wfrun::cli {
 
-bool stdout_is_terminal() { return isatty(STDOUT_FILENO) != 0; }
-bool stdin_is_terminal() { return isatty(STDIN_FILENO) != 0; }
+bool stdout_is_terminal() {
+    return isatty(STDOUT_FILENO) != 0;
+}
+bool stdin_is_terminal() {
+    return isatty(STDIN_FILENO) != 0;
+}
 
 namespace {
 
@@ -41,11 +45,14 @@ std::string paint_status(const std::string& status) {
     if (status == "failed" || status == "aborted" || status == "abort") return paint(status, "31");
     if (status == "waiting" || status == "suspended" || status == "suspend" || status == "running")
         return paint(status, "33");
-    if (status == "skipped" || status == "pending" || status == "terminated") return paint(status, "2");
+    if (status == "skipped" || status == "pending" || status == "terminated")
+        return paint(status, "2");
     return status;
 }
 
-std::string bold(const std::string& text) { return paint(text, "1"); }
+std::string bold(const std::string& text) {
+    return paint(text, "1");
+}
 
 void print_table(const std::vector<std::vector<std::string>>& rows) {
     std::vector<std::size_t> widths;
@@ -98,9 +105,8 @@ json subscription_row_json(const subscription_row& s) {
 }
 
 json product_json(const product_row& p) {
-    return {{"product_id", p.product_id}, {"name", p.name},
-            {"description", p.description}, {"product_type", p.product_type},
-            {"tag", p.tag},                  {"status", p.status}};
+    return {{"product_id", p.product_id},     {"name", p.name}, {"description", p.description},
+            {"product_type", p.product_type}, {"tag", p.tag},   {"status", p.status}};
 }
 
 json process_json(engine& eng, const process_row& p, bool with_steps) {
@@ -115,7 +121,8 @@ json process_json(engine& eng, const process_row& p, bool with_steps) {
                 {"failed_reason", empty_null(p.failed_reason)},
                 {"created_by", p.created_by},
                 {"assignee", p.assignee},
-                {"is_task", p.is_task}};
+                {"is_task", p.is_task},
+                {"orphaned", eng.orphaned(p)}};
     if (!with_steps) return out;
 
     auto& st = eng.storage();
@@ -125,7 +132,8 @@ json process_json(engine& eng, const process_row& p, bool with_steps) {
     for (const auto& r : rows) {
         bool cleared = r.status == "success" || r.status == "skipped" || r.status == "complete" ||
                        r.status == "abort";
-        json delta = cleared ? state_delta(previous ? *previous : json::object(), r.state) : json::object();
+        json delta =
+            cleared ? state_delta(previous ? *previous : json::object(), r.state) : json::object();
         steps.push_back({{"step_id", r.step_id},
                          {"name", r.name},
                          {"status", r.status},
@@ -149,6 +157,10 @@ json process_json(engine& eng, const process_row& p, bool with_steps) {
     out["steps"] = std::move(steps);
     out["current_state"] = std::move(recovered.state);
     out["form"] = nullptr;
+    try {
+        if (auto page = eng.waiting_form(p)) out["form"] = page_schema(*page);
+    } catch (const form_error&) {  // the form no longer fits the state: shown without it
+    }
     json subs = json::array();
     for (const auto& id : st.process_subscriptions(p.process_id))
         if (auto s = st.subscription(id)) subs.push_back(subscription_row_json(*s));

@@ -101,7 +101,8 @@ std::unique_ptr<catalog> load_catalog(const std::vector<std::string>& paths, con
     index_names(*c);
     resolve(*c, reg);
     check(*c, reg);
-    plan_workflows(*c, reg);
+    // A catalog with errors is never run, and its chains may not even expand (E113).
+    if (c->ok()) plan_workflows(*c, reg);
     sort_diagnostics(c->diagnostics);
     // A named chain used by several workflows is resolved once for each; report it once.
     auto same = [](const diagnostic& a, const diagnostic& b) {

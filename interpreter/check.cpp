@@ -12,8 +12,10 @@ namespace wfrun {
 
 namespace check_detail {
 
-void add(catalog& c, const ast::position& pos, severity level, const char* code,
-         std::string message) {
+void context::report(const ast::position& pos, severity level, const char* code,
+                     std::string message) {
+    auto key = fmt::format("{}:{}:{}:{}:{}", pos.file_name(), pos.line, pos.column, code, message);
+    if (!reported.insert(std::move(key)).second) return;
     c.diagnostics.push_back({pos, level, code, std::move(message)});
 }
 
@@ -76,7 +78,9 @@ struct walker {
                     --conditional_depth;
                     break;
                 case ast::element::kind::group:
-                case ast::element::kind::step_group: walk(e.body); break;
+                case ast::element::kind::step_group:
+                    walk(e.body);
+                    break;
             }
         }
     }
@@ -151,9 +155,9 @@ void check_expansion(context& ctx) {
     for (const auto& [name, w] : ctx.c.workflows) {
         if (counter.count(w->steps) <= max_expanded_steps) continue;
         ctx.too_large.insert(name);
-        add(ctx.c, w->pos, severity::error, "E113",
-            fmt::format("the chain of workflow '{}' expands to more than {} steps", name,
-                        max_expanded_steps));
+        ctx.report(w->pos, severity::error, "E113",
+                   fmt::format("the chain of workflow '{}' expands to more than {} steps", name,
+                               max_expanded_steps));
     }
 }
 
@@ -162,42 +166,46 @@ void check_init_done(context& ctx) {
     for (const auto& [name, w] : ctx.c.workflows) {
         const auto& steps = w->steps;
         if (steps.empty()) {
-            add(ctx.c, w->pos, severity::error, "E106",
-                fmt::format("workflow '{}' has no steps", name));
+            ctx.report(w->pos, severity::error, "E106",
+                       fmt::format("workflow '{}' has no steps", name));
             continue;
         }
         if (!is_step(steps.front(), "init"))
-            add(ctx.c, steps.front().pos, severity::error, "E106",
-                fmt::format("the chain of workflow '{}' must start with 'init'", name));
+            ctx.report(steps.front().pos, severity::error, "E106",
+                       fmt::format("the chain of workflow '{}' must start with 'init'", name));
         for (std::size_t i = 0; i + 1 < steps.size(); ++i)
             if (is_step(steps[i], "done")) {
-                add(ctx.c, steps[i + 1].pos, severity::error, "E106",
-                    fmt::format("step after 'done' in workflow '{}'", name));
+                ctx.report(steps[i + 1].pos, severity::error, "E106",
+                           fmt::format("step after 'done' in workflow '{}'", name));
                 break;
             }
         if (!is_step(steps.back(), "done"))
-            add(ctx.c, steps.back().pos, severity::error, "E106",
-                fmt::format("the chain of workflow '{}' must end with 'done'", name));
+            ctx.report(steps.back().pos, severity::error, "E106",
+                       fmt::format("the chain of workflow '{}' must end with 'done'", name));
         // `init` and `done` anywhere else: nested, or in the middle.
         for (std::size_t i = 0; i < steps.size(); ++i) {
             for_each_element(steps[i].body, [&](const ast::element& e) {
                 if (is_step(e, "init") || is_step(e, "done"))
-                    add(ctx.c, e.pos, severity::error, "E106",
+                    ctx.report(
+                        e.pos, severity::error, "E106",
                         fmt::format("'{}' may only be written at the top level of a workflow's "
                                     "chain",
                                     e.name));
             });
             if (i > 0 && is_step(steps[i], "init"))
-                add(ctx.c, steps[i].pos, severity::error, "E106",
-                    fmt::format("'init' must come first in workflow '{}'", name));
+                ctx.report(steps[i].pos, severity::error, "E106",
+                           fmt::format("'init' must come first in workflow '{}'", name));
         }
     }
-    for (const auto& [name, ch] : ctx.c.chains)
-        for_each_element(ch->body, [&](const ast::element& e) {
+    for (const auto& entry : ctx.c.chains) {
+        const std::string& name = entry.first;
+        for_each_element(entry.second->body, [&](const ast::element& e) {
             if (is_step(e, "init") || is_step(e, "done"))
-                add(ctx.c, e.pos, severity::error, "E106",
+                ctx.report(
+                    e.pos, severity::error, "E106",
                     fmt::format("'{}' may not be written in named chain '{}'", e.name, name));
         });
+    }
 }
 
 // E107: two fields of one block, product or form with the same name.
@@ -207,23 +215,24 @@ void check_duplicate_fields(context& ctx) {
         for (const auto& f : fields) {
             auto [it, fresh] = seen.emplace(f.name, &f);
             if (!fresh)
-                add(ctx.c, f.pos, severity::error, "E107",
-                    fmt::format("duplicate field '{}' in {}: also declared at {}:{}:{}", f.name,
-                                owner, it->second->pos.file_name(), it->second->pos.line,
-                                it->second->pos.column));
+                ctx.report(f.pos, severity::error, "E107",
+                           fmt::format("duplicate field '{}' in {}: also declared at {}:{}:{}",
+                                       f.name, owner, it->second->pos.file_name(),
+                                       it->second->pos.line, it->second->pos.column));
         }
     };
-    for (const auto& [name, b] : ctx.c.blocks) check(b->fields, fmt::format("block '{}'", name));
-    for (const auto& [name, p] : ctx.c.products)
-        check(p->fields, fmt::format("product \"{}\"", name));
-    for (const auto& [name, f] : ctx.c.forms) check(f->fields, fmt::format("form '{}'", name));
+    for (const auto& file : ctx.c.files) {
+        for (const auto& b : file->blocks) check(b.fields, fmt::format("block '{}'", b.name));
+        for (const auto& p : file->products) check(p.fields, fmt::format("product \"{}\"", p.name));
+        for (const auto& f : file->forms) check(f.fields, fmt::format("form '{}'", f.name));
+    }
 }
 
 // E105: the arguments of retry(...) and timeout(...).
 void check_options(context& ctx) {
     using k = ast::value::kind;
     auto bad = [&](const ast::position& pos, std::string message) {
-        add(ctx.c, pos, severity::error, "E105", std::move(message));
+        ctx.report(pos, severity::error, "E105", std::move(message));
     };
     auto check_then = [&](const ast::argument& a) {
         if ((a.val.k != k::name && a.val.k != k::string) ||
@@ -241,7 +250,8 @@ void check_options(context& ctx) {
             if (o.name == "retry") {
                 if (a.key == "attempts" || a.key == "backoff") {
                     if (a.val.k != k::integer || a.val.number < 1)
-                        bad(a.val.pos, fmt::format("'{}' takes a whole number of at least 1", a.key));
+                        bad(a.val.pos,
+                            fmt::format("'{}' takes a whole number of at least 1", a.key));
                 } else if (a.key == "delay" || a.key == "max_delay") {
                     if (a.val.k != k::duration)
                         bad(a.val.pos,
@@ -289,10 +299,10 @@ void check_terminate_status(context& ctx) {
             if (args && args->value("lifecycle", "") == "terminated") found = true;
         });
         if (!found)
-            add(ctx.c, w->pos, severity::warning, "W104",
-                fmt::format("TERMINATE workflow '{}' never calls "
-                            "set_status(SubscriptionLifecycle.TERMINATED)",
-                            name));
+            ctx.report(w->pos, severity::warning, "W104",
+                       fmt::format("TERMINATE workflow '{}' never calls "
+                                   "set_status(SubscriptionLifecycle.TERMINATED)",
+                                   name));
     }
 }
 
@@ -322,19 +332,19 @@ void check_unused(context& ctx) {
     });
     for (const auto& [name, f] : ctx.c.forms)
         if (!used_forms.count(name))
-            add(ctx.c, f->pos, severity::warning, "W105",
-                fmt::format("form '{}' is not used by any workflow or input step", name));
+            ctx.report(f->pos, severity::warning, "W105",
+                       fmt::format("form '{}' is not used by any workflow or input step", name));
     for (const auto& [name, ch] : ctx.c.chains)
         if (!used_chains.count(name))
-            add(ctx.c, ch->pos, severity::warning, "W106",
-                fmt::format("chain '{}' is not used by any workflow", name));
+            ctx.report(ch->pos, severity::warning, "W106",
+                       fmt::format("chain '{}' is not used by any workflow", name));
 }
 
 }  // namespace check_detail
 
 void check(catalog& c, const registry& reg) {
     using namespace check_detail;
-    context ctx{c, reg, {}, {}};
+    context ctx{c, reg, {}, {}, {}};
     for (const auto& def : c.model.workflows) ctx.defs.emplace(def.name, &def);
     check_expansion(ctx);
     check_init_done(ctx);

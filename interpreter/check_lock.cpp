@@ -40,18 +40,21 @@ void check_lock_regions(context& ctx) {
                 if (!open) open = ev.element;
             } else if (step == "resync") {
                 if (!open)
-                    add(ctx.c, ev.element->pos, severity::warning, "W102",
+                    ctx.report(
+                        ev.element->pos, severity::warning, "W102",
                         "'resync' without an earlier 'unsync': nothing took the subscription's "
                         "lock");
                 open = nullptr;
             } else if (!open && writes_subscription(*ev.entry)) {
-                add(ctx.c, ev.element->pos, severity::warning, "W103",
+                ctx.report(
+                    ev.element->pos, severity::warning, "W103",
                     fmt::format("step '{}' changes the subscription outside 'unsync' ... 'resync'",
                                 step));
             }
         });
         if (open)
-            add(ctx.c, open->pos, severity::warning, "W101",
+            ctx.report(
+                open->pos, severity::warning, "W101",
                 fmt::format("'{}' without a later 'resync': the subscription stays out of sync "
                             "in workflow '{}'",
                             open->name, name));
@@ -82,13 +85,14 @@ void check_required_fields(context& ctx) {
                     if (!block) continue;
                     auto missing = first_required(*block, rank, p.root_field);
                     if (missing.empty()) continue;
-                    add(ctx.c, ev.element->pos, severity::warning, "W107",
-                        fmt::format("set_status({}) requires '{}' of product \"{}\", but no "
-                                    "step after 'create_subscription' sets any field",
-                                    lifecycle, missing, p.name));
+                    ctx.report(ev.element->pos, severity::warning, "W107",
+                               fmt::format("set_status({}) requires '{}' of product \"{}\", but no "
+                                           "step after 'create_subscription' sets any field",
+                                           lifecycle, missing, p.name));
                     return;
                 }
-            } else if (m.name != "resync" && !is_lock_step(m.name) && writes_subscription(*ev.entry)) {
+            } else if (m.name != "resync" && !is_lock_step(m.name) &&
+                       writes_subscription(*ev.entry)) {
                 fresh = false;
             }
         });

@@ -42,32 +42,33 @@ struct context {
     std::set<std::string> too_large;
     std::map<std::string, const workflow_def*> defs;  // the resolved workflows by name
 
+    std::set<std::string> reported;  // a named chain used many times is reported once
+
     bool skip(const std::string& workflow) const { return too_large.count(workflow) != 0; }
+    // Adds a diagnostic unless the same one (place, code, message) was added before.
+    void report(const ast::position& pos, severity level, const char* code, std::string message);
     // The workflow's resolved definition; nullptr when it did not resolve.
     const workflow_def* def(const std::string& workflow) const;
 };
 
 // The most steps a workflow's chain may expand to, named chains expanded.
-inline constexpr std::size_t max_expanded_steps = 1'000'000;
+inline constexpr std::size_t max_expanded_steps = 100'000;
 
 // Builtin steps that lock or unlock the subscription, or set its lifecycle: they change the
 // subscription without setting any of its fields.
-bool is_lock_step(const std::string& name);     // unsync, unsync_unchecked, create_subscription
+bool is_lock_step(const std::string& name);  // unsync, unsync_unchecked, create_subscription
 bool writes_subscription(const step_entry& entry);
 
-void add(catalog& c, const ast::position& pos, severity level, const char* code,
-         std::string message);
-
 // The passes, in the order check() runs them.
-void check_expansion(context& ctx);                     // E113
-void check_init_done(context& ctx);       // E106
+void check_expansion(context& ctx);         // E113
+void check_init_done(context& ctx);         // E106
 void check_duplicate_fields(context& ctx);  // E107 (fields)
-void check_options(context& ctx);         // E105 (retry/timeout)
-void check_state_keys(context& ctx);      // E111
-void check_form_paths(context& ctx);      // E112
-void check_lock_regions(context& ctx);    // W101, W102, W103
+void check_options(context& ctx);           // E105 (retry/timeout)
+void check_state_keys(context& ctx);        // E111
+void check_form_paths(context& ctx);        // E112
+void check_lock_regions(context& ctx);      // W101, W102, W103
 void check_terminate_status(context& ctx);  // W104
-void check_unused(context& ctx);          // W105, W106
-void check_required_fields(context& ctx);  // W107
+void check_unused(context& ctx);            // W105, W106
+void check_required_fields(context& ctx);   // W107
 
 }  // namespace wfrun::check_detail

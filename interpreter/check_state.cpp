@@ -62,7 +62,8 @@ struct shapes {
         auto s = std::make_shared<shape>();
         for (const char* k : {"name", "subscription_instance_id", "owner_subscription_id", "label"})
             s->fields[k] = leaf();
-        for (const auto& f : b->fields) s->fields[f.name] = f.is_block ? block(f.type, depth + 1) : leaf();
+        for (const auto& f : b->fields)
+            s->fields[f.name] = f.is_block ? block(f.type, depth + 1) : leaf();
         return s;
     }
 
@@ -93,11 +94,14 @@ struct shapes {
 
     shape_ptr of(value_type t, const std::string& product_type) {
         switch (t) {
-            case value_type::subscription: return subscription(product_type);
+            case value_type::subscription:
+                return subscription(product_type);
             case value_type::any:
             case value_type::list:
-            case value_type::object: return open_shape();
-            default: return leaf();
+            case value_type::object:
+                return open_shape();
+            default:
+                return leaf();
         }
     }
 };
@@ -159,7 +163,9 @@ state_shape initial_state(const workflow_def& def, const ast::workflow_decl& w, 
     return state;
 }
 
-std::string first_segment(const std::string& path) { return path.substr(0, path.find('.')); }
+std::string first_segment(const std::string& path) {
+    return path.substr(0, path.find('.'));
+}
 
 // E111, for one workflow.
 struct state_key_checker {
@@ -183,7 +189,8 @@ struct state_key_checker {
                 const auto& m = ev.entry->manifest;
                 for (const auto& r : m.reads)
                     if (!r.optional && !state.count(r.name))
-                        add(ctx.c, ev.element->pos, severity::error, "E111",
+                        ctx.report(
+                            ev.element->pos, severity::error, "E111",
                             fmt::format("step '{}' reads '{}', which nothing before it writes{}",
                                         m.name, r.name, writer_hint(r.name)));
                 for (const auto& w : m.writes) state[w.name] = known.of(w.type, def.product_type);
@@ -197,11 +204,12 @@ struct state_key_checker {
                 auto problem = path_problem(state, cond.path, "the state");
                 if (problem.empty()) break;
                 auto key = first_segment(cond.path);
-                add(ctx.c, cond.pos, severity::error, "E111",
+                ctx.report(
+                    cond.pos, severity::error, "E111",
                     state.count(key)
                         ? fmt::format("condition reads '{}': {}", cond.path, problem)
-                        : fmt::format("condition reads '{}', which nothing before it writes{}",
-                                      key, writer_hint(key)));
+                        : fmt::format("condition reads '{}', which nothing before it writes{}", key,
+                                      writer_hint(key)));
                 break;
             }
         }
@@ -221,9 +229,9 @@ struct form_path_checker {
             auto at = v.source.find("{" + path + "}");
             if (at != std::string::npos) pos.column += at + 1;
         }
-        add(ctx.c, pos, severity::error, "E112",
-            fmt::format("unknown path '{}' in form '{}' (workflow '{}'): {}", path, form.name,
-                        workflow, problem));
+        ctx.report(pos, severity::error, "E112",
+                   fmt::format("unknown path '{}' in form '{}' (workflow '{}'): {}", path,
+                               form.name, workflow, problem));
     }
 
     void check_template(const ast::value& v, const state_shape& state, const ast::form_decl& form) {
@@ -235,7 +243,8 @@ struct form_path_checker {
             } else if (ch == '{') {
                 auto close = text.find('}', i + 1);
                 if (close == std::string_view::npos) {
-                    add(ctx.c, v.pos, severity::error, "E112",
+                    ctx.report(
+                        v.pos, severity::error, "E112",
                         fmt::format("unclosed '{{' in a template of form '{}'; write '{{{{' for a "
                                     "literal brace",
                                     form.name));
@@ -252,7 +261,9 @@ struct form_path_checker {
     void check_value(const ast::value& v, const state_shape& state, const ast::form_decl& form) {
         using k = ast::value::kind;
         switch (v.k) {
-            case k::string: check_template(v, state, form); break;
+            case k::string:
+                check_template(v, state, form);
+                break;
             case k::name:
             case k::path:
                 if (auto problem = path_problem(state, v.text); !problem.empty())
@@ -262,10 +273,12 @@ struct form_path_checker {
                 for (const auto& item : v.items) check_value(item, state, form);
                 break;
             case k::duration:
-                add(ctx.c, v.pos, severity::error, "E112",
+                ctx.report(
+                    v.pos, severity::error, "E112",
                     fmt::format("'{}' is not a form default (form '{}')", v.source, form.name));
                 break;
-            default: break;
+            default:
+                break;
         }
     }
 

@@ -5,11 +5,17 @@
 // rolls back everything it did; its failure is then recorded in a transaction of its own.
 #include "interpreter/engine.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
+#include <ctime>
 #include <thread>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -28,7 +34,8 @@ fault_plan parse_faults(std::string_view spec) {
         if (item.empty()) continue;
         auto eq = item.find('=');
         if (eq == std::string_view::npos || eq == 0)
-            throw std::invalid_argument(fmt::format("fault '{}': expected STEP=fail|fail*N|crash|delay:DURATION", item));
+            throw std::invalid_argument(
+                fmt::format("fault '{}': expected STEP=fail|fail*N|crash|delay:DURATION", item));
         auto name = std::string(item.substr(0, eq));
         auto what = item.substr(eq + 1);
         fault f;
@@ -45,15 +52,22 @@ fault_plan parse_faults(std::string_view spec) {
             f.k = fault::kind::delay;
             auto d = std::string(what.substr(6));
             std::size_t digits = 0;
-            while (digits < d.size() && std::isdigit(static_cast<unsigned char>(d[digits]))) ++digits;
+            while (digits < d.size() && std::isdigit(static_cast<unsigned char>(d[digits])))
+                ++digits;
             auto unit = d.substr(digits);
             std::int64_t n = digits ? std::stoll(d.substr(0, digits)) : -1;
-            std::int64_t scale = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60000 : unit == "h" ? 3600000 : -1;
+            std::int64_t scale = unit == "ms"  ? 1
+                                 : unit == "s" ? 1000
+                                 : unit == "m" ? 60000
+                                 : unit == "h" ? 3600000
+                                               : -1;
             if (n < 0 || scale < 0)
-                throw std::invalid_argument(fmt::format("fault '{}': delay takes a duration such as 500ms", item));
+                throw std::invalid_argument(
+                    fmt::format("fault '{}': delay takes a duration such as 500ms", item));
             f.delay_ms = n * scale;
         } else {
-            throw std::invalid_argument(fmt::format("fault '{}': expected fail, fail*N, crash or delay:DURATION", item));
+            throw std::invalid_argument(
+                fmt::format("fault '{}': expected fail, fail*N, crash or delay:DURATION", item));
         }
         out[name] = f;
     }
@@ -75,11 +89,15 @@ bool literal_equals(const json* v, const ast::value& lit) {
     using k = ast::value::kind;
     switch (lit.k) {
         case k::string:
-        case k::name: return v->is_string() && v->get_ref<const std::string&>() == lit.text;
+        case k::name:
+            return v->is_string() && v->get_ref<const std::string&>() == lit.text;
         case k::integer:
-        case k::duration: return v->is_number_integer() && v->get<std::int64_t>() == lit.number;
-        case k::boolean: return v->is_boolean() && v->get<bool>() == (lit.number != 0);
-        default: return false;
+        case k::duration:
+            return v->is_number_integer() && v->get<std::int64_t>() == lit.number;
+        case k::boolean:
+            return v->is_boolean() && v->get<bool>() == (lit.number != 0);
+        default:
+            return false;
     }
 }
 
@@ -92,13 +110,14 @@ bool holds(const ast::condition& c, const json& state) {
 std::string subscription_id_of(const json& v) {
     if (v.is_string()) return v.get<std::string>();
     if (v.is_object())
-        if (auto it = v.find("subscription_id"); it != v.end() && it->is_string()) return it->get<std::string>();
+        if (auto it = v.find("subscription_id"); it != v.end() && it->is_string())
+            return it->get<std::string>();
     return {};
 }
 
 // What a step sees: the state through its manifest, its arguments, the domain and its SQL.
 class context final : public step_context {
-public:
+  public:
     context(const json& state, const planned_step& s, const std::string& pid, store& st,
             domain_access& domain)
         : state_(state), step_(s), pid_(pid), store_(st), domain_(domain) {}
@@ -134,7 +153,7 @@ public:
     subscriptions& domain() override { return domain_; }
     sql_session& db() override { return store_.sql(); }
 
-private:
+  private:
     const json& state_;
     const planned_step& step_;
     const std::string& pid_;
@@ -162,9 +181,10 @@ void merge_result(const planned_step& s, json& state, json&& result, store& st) 
         for (const auto& w : writes)
             if (w.name == key) spec = &w;
         if (!spec)
-            throw step_error("ManifestError",
-                             fmt::format("step '{}' returned '{}', which its manifest does not list",
-                                         s.name, key));
+            throw step_error(
+                "ManifestError",
+                fmt::format("step '{}' returned '{}', which its manifest does not list", s.name,
+                            key));
         if (spec->type == value_type::subscription && value.is_object()) {
             st.save_subscription(value);
             auto saved = st.load_subscription(value.at("subscription_id").get<std::string>());
@@ -184,7 +204,98 @@ std::string default_owner() {
     return fmt::format("{}:{}", host, getpid());
 }
 
+std::string this_host() {
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    return host;
+}
+
+using clock = std::chrono::system_clock;
+
+// now_iso()'s format for another time: `YYYY-MM-DDTHH:MM:SS.ffffff+00:00`. Timestamps of this
+// one format compare correctly as text.
+std::string iso_at(clock::time_point t) {
+    using namespace std::chrono;
+    auto secs = time_point_cast<seconds>(t);
+    auto micros = duration_cast<microseconds>(t - secs).count();
+    std::time_t tt = clock::to_time_t(secs);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}+00:00", tm.tm_year + 1900,
+                       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros);
+}
+
+// The time of a timestamp written by now_iso(); nullopt when it is not one.
+std::optional<clock::time_point> parse_iso(const std::string& text) {
+    std::tm tm{};
+    int micros = 0;
+    if (std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d.%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                    &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &micros) < 6)
+        return std::nullopt;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return clock::from_time_t(timegm(&tm)) + std::chrono::microseconds(micros);
+}
+
+std::string duration_text(std::int64_t ms) {
+    if (ms % 3600000 == 0 && ms > 0) return fmt::format("{}h", ms / 3600000);
+    if (ms % 60000 == 0 && ms > 0) return fmt::format("{}m", ms / 60000);
+    if (ms % 1000 == 0) return fmt::format("{}s", ms / 1000);
+    return fmt::format("{}ms", ms);
+}
+
+bool cleared(const std::string& status) {
+    return status == "success" || status == "skipped" || status == "complete" || status == "abort";
+}
+
+bool ended(const std::string& status) {
+    return status == "completed" || status == "aborted";
+}
+
+// Resume input is deep-merged into the state (objects recursively, anything else replaced),
+// unlike a step's result, which is merged shallowly.
+void deep_merge(json& target, const json& input) {
+    for (const auto& [k, v] : input.items()) {
+        auto it = target.find(k);
+        if (it != target.end() && it->is_object() && v.is_object())
+            deep_merge(*it, v);
+        else
+            target[k] = v;
+    }
+}
+
+// Runs `body` in a store transaction: committed when it returns, rolled back when it throws.
+template <class F>
+auto in_transaction(store& st, F&& body) {
+    st.begin();
+    try {
+        if constexpr (std::is_void_v<decltype(body())>) {
+            body();
+            st.commit();
+        } else {
+            auto out = body();
+            st.commit();
+            return out;
+        }
+    } catch (...) {
+        st.rollback();
+        throw;
+    }
+}
+
 }  // namespace
+
+std::string_view to_string(engine_status s) {
+    switch (s) {
+        case engine_status::running:
+            return "RUNNING";
+        case engine_status::pausing:
+            return "PAUSING";
+        case engine_status::paused:
+            return "PAUSED";
+    }
+    return "RUNNING";
+}
 
 engine::engine(store& s, const catalog& c, const registry& r, engine_options options)
     : store_(s), catalog_(c), registry_(r), options_(std::move(options)) {
@@ -196,16 +307,17 @@ const workflow_plan* engine::plan_of(const process_row& p) const {
 }
 
 process_row engine::start(const workflow_plan& plan, const json& form_state,
-                          const step_observer& observe) {
+                          const step_observer& observe, admission a) {
     process_row p;
     p.process_id = new_uuid();
     p.workflow_name = plan.def.name;
     p.workflow_target = plan.def.target;
-    p.last_status = "created";
-    p.started_at = p.last_modified_at = now_iso();
+    p.last_status = "running";  // created and taken in one go: a crash leaves an orphan
+    p.started_at = p.last_modified_at = p.heartbeat_at = now_iso();
     p.created_by = options_.reporter;
     p.is_task = plan.def.is_task;
     p.definition = plan.definition;
+    p.owner = options_.owner;
 
     // The form's result under the initial keys: the initial keys win.
     json initial = {{"process_id", p.process_id},
@@ -215,44 +327,116 @@ process_row engine::start(const workflow_plan& plan, const json& form_state,
     json state = form_state.is_object() ? form_state : json::object();
     for (auto& [k, v] : initial.items()) state[k] = v;
 
-    store_.begin();
-    try {
+    std::string subscription_id;
+    if (plan.def.target != "CREATE")
+        if (auto it = state.find("subscription_id"); it != state.end() && it->is_string())
+            subscription_id = it->get<std::string>();
+
+    in_transaction(store_, [&] {
+        if (store_.global_lock()) throw refusal(engine_locked_message);
+        if (a == admission::check && !subscription_id.empty()) {
+            // The same check as the form's, again under the write lock: between the two another
+            // program may have claimed the subscription.
+            auto reason = start_refusal(store_, plan.def, subscription_id);
+            if (!reason && !plan.def.is_task)
+                for (const auto& other : store_.subscription_processes(subscription_id))
+                    if (!other.is_task && !ended(other.last_status))
+                        reason = "Subscription already has a running process or task";
+            if (reason) throw refusal("This workflow cannot be started: " + *reason);
+        }
         store_.insert_process(p);
         store_.insert_input_state(p.process_id, state, "initial_state");
-        store_.commit();
-    } catch (...) {
-        store_.rollback();
-        throw;
-    }
-    return run(std::move(p), recovery{std::move(state), 0}, observe);
+        if (!subscription_id.empty() && store_.subscription(subscription_id))
+            store_.link_process_subscription(p.process_id, subscription_id, plan.def.target);
+    });
+    return run(std::move(p), recovery{std::move(state), 0, false}, observe);
 }
 
 engine::recovery engine::recover(const process_row& p) {
     recovery r;
     r.state = json::object();
     const auto* plan = plan_of(p);
-    bool suspended = false;
     for (auto& row : store_.steps(p.process_id)) {
         const auto& st = row.status;
-        if (st == "success" || st == "skipped" || st == "complete" || st == "abort") {
+        if (cleared(st)) {
             r.state = std::move(row.state);
             ++r.next;
-            suspended = false;
+            r.suspended = false;
         } else if (st == "suspend") {
             r.state = std::move(row.state);
-            suspended = true;
+            r.suspended = true;
+        } else {
+            r.suspended = false;
         }
     }
-    (void)suspended;
     if (r.next == 0 && r.state.empty())
         if (auto initial = store_.last_input_state(p.process_id)) r.state = std::move(*initial);
     if (plan && r.next > plan->steps.size()) r.next = plan->steps.size();
     return r;
 }
 
+std::optional<std::string> engine::definition_mismatch(const process_row& p) {
+    const auto* plan = plan_of(p);
+    if (!plan) return fmt::format("The workflow '{}' is no longer in the catalog", p.workflow_name);
+    if (!p.definition.empty() && p.definition == plan->definition) return std::nullopt;
+    auto differs = [&](std::size_t i, const std::string& ran) {
+        return fmt::format(
+            "The workflow '{}' has changed since process {} started: its step {} was '{}', the "
+            "workflow now has {} there. Resuming would continue at the wrong step; restore the "
+            "workflow or abort the process",
+            p.workflow_name, p.process_id, i + 1, ran,
+            i < plan->steps.size() ? fmt::format("'{}'", plan->steps[i].key)
+                                   : std::string("nothing"));
+    };
+    std::size_t i = 0;
+    auto rows = store_.steps(p.process_id);
+    for (std::size_t n = 0; n < rows.size(); ++n) {
+        const auto& row = rows[n];
+        bool last = n + 1 == rows.size();
+        if (cleared(row.status)) {
+            if (row.name == "User Aborted") continue;
+            if (i >= plan->steps.size() ||
+                (!row.step_key.empty() && row.step_key != plan->steps[i].key))
+                return differs(i, row.step_key.empty() ? row.name : row.step_key);
+            ++i;
+        } else if (row.status == "suspend" && last) {
+            // The form the process waits for must still be the one at this place.
+            if (i >= plan->steps.size() || row.step_key != plan->steps[i].key)
+                return differs(i, row.step_key);
+        }
+    }
+    return std::nullopt;
+}
+
+bool engine::orphaned(const process_row& p) const {
+    if (p.last_status != "running") return false;
+    if (p.owner.empty()) return true;
+    if (p.owner == options_.owner) return false;
+    auto colon = p.owner.rfind(':');
+    if (colon != std::string::npos && p.owner.substr(0, colon) == this_host()) {
+        // On this host the owner's pid decides at once, whatever its heartbeat says.
+        try {
+            auto pid = static_cast<pid_t>(std::stol(p.owner.substr(colon + 1)));
+            return pid <= 0 || (::kill(pid, 0) != 0 && errno == ESRCH);
+        } catch (const std::exception&) {
+            return true;  // not an owner this program wrote
+        }
+    }
+    // Elsewhere: the heartbeat decides.
+    auto beat = parse_iso(p.heartbeat_at.empty() ? p.last_modified_at : p.heartbeat_at);
+    return !beat || clock::now() - *beat > std::chrono::milliseconds(options_.heartbeat_timeout_ms);
+}
+
+bool engine::still_ours(const process_row& p) {
+    auto now = store_.process(p.process_id);
+    return now && !ended(now->last_status) && (now->owner.empty() || now->owner == options_.owner);
+}
+
 process_row engine::run(process_row p, recovery r, const step_observer& observe) {
     const auto* plan = plan_of(p);
-    if (!plan) throw std::runtime_error(fmt::format("workflow '{}' is not in the catalog", p.workflow_name));
+    if (!plan)
+        throw std::runtime_error(
+            fmt::format("workflow '{}' is not in the catalog", p.workflow_name));
     p.owner = options_.owner;
     p.last_status = "running";
     for (std::size_t i = r.next; i < plan->steps.size(); ++i)
@@ -266,8 +450,19 @@ bool engine::run_step(process_row& p, const planned_step& s, json& state,
     std::string status = "success";
     store_.begin();
     try {
-        if (store_.global_lock()) {  // paused between steps: the process stays `running`
+        if (!still_ours(p)) {  // aborted or taken over meanwhile: leave it to its new owner
             store_.rollback();
+            if (auto now = store_.process(p.process_id)) p = *now;
+            return false;
+        }
+        if (store_.global_lock()) {
+            // Paused between steps: the process stays `running`, owned by no one, so that
+            // `engine resume` (or `resume PID`) can pick it up.
+            p.owner.clear();
+            p.last_status = "running";
+            p.last_modified_at = p.heartbeat_at = now_iso();
+            store_.update_process(p);
+            store_.commit();
             return false;
         }
         bool run = true;
@@ -284,17 +479,21 @@ bool engine::run_step(process_row& p, const planned_step& s, json& state,
                     std::this_thread::sleep_for(std::chrono::milliseconds(fl.delay_ms));
                 else if (fl.k == fault::kind::fail && fl.remaining != 0) {
                     if (fl.remaining > 0) --fl.remaining;
-                    throw step_error("FaultInjected", fmt::format("Injected failure in step '{}'", s.name));
+                    throw step_error("FaultInjected",
+                                     fmt::format("Injected failure in step '{}'", s.name));
                 }
             }
             domain_access domain(store_, catalog_.model);
             context ctx(state, s, p.process_id, store_, domain);
             json result = s.entry->run(ctx);
             merge_result(s, state, std::move(result), store_);
-            if (auto f = options_.faults.find(s.name); f != options_.faults.end() && f->second.k == fault::kind::crash)
+            if (auto f = options_.faults.find(s.name);
+                f != options_.faults.end() && f->second.k == fault::kind::crash)
                 std::raise(SIGKILL);  // dies inside the step, before its transaction commits
-            if (s.name == "done") status = "complete";
-            else if (s.name == "abort") status = "abort";
+            if (s.name == "done")
+                status = "complete";
+            else if (s.name == "abort")
+                status = "abort";
         }
 
         step_row row;
@@ -310,8 +509,8 @@ bool engine::run_step(process_row& p, const planned_step& s, json& state,
         row.seq = store_.insert_step(row);
 
         p.last_step = s.display;
-        p.last_status = status == "complete" ? "completed"
-                        : status == "abort"  ? "aborted"
+        p.last_status = status == "complete"  ? "completed"
+                        : status == "abort"   ? "aborted"
                         : status == "suspend" ? "suspended"
                                               : "running";
         p.failed_reason.clear();
@@ -336,62 +535,368 @@ bool engine::run_step(process_row& p, const planned_step& s, json& state,
     return false;
 }
 
-process_row engine::abort(process_row p) {
-    auto r = recover(p);
+namespace {
+
+// The `User Aborted` / `Abort` row that ends a process with its last good state.
+step_row abort_row(const std::string& pid, const std::string& name, const std::string& key,
+                   const std::string& reporter, json state) {
     step_row row;
     row.step_id = new_uuid();
-    row.process_id = p.process_id;
-    row.name = "User Aborted";
-    row.step_key = "abort";
+    row.process_id = pid;
+    row.name = name;
+    row.step_key = key;
     row.status = "abort";
-    row.created_by = options_.reporter;
+    row.created_by = reporter;
     row.started_at = row.completed_at = now_iso();
-    row.state = std::move(r.state);
-    p.last_step = row.name;
-    p.last_status = "aborted";
-    p.last_modified_at = row.completed_at;
-    p.owner.clear();
-    store_.begin();
-    try {
-        store_.insert_step(row);
-        store_.update_process(p);
-        store_.commit();
-    } catch (...) {
-        store_.rollback();
-        throw;
-    }
-    return p;
+    row.state = std::move(state);
+    return row;
 }
 
+}  // namespace
+
+process_row engine::abort(process_row p) {
+    return in_transaction(store_, [&] {
+        auto current = store_.process(p.process_id);
+        if (!current) throw refusal(fmt::format("no process {}", p.process_id));
+        if (ended(current->last_status))
+            throw refusal(
+                fmt::format("Aborting a {} process is not possible", current->last_status));
+        p = *current;
+        auto r = recover(p);
+        auto row =
+            abort_row(p.process_id, "User Aborted", "abort", options_.reporter, std::move(r.state));
+        p.last_step = row.name;
+        p.last_status = "aborted";
+        p.last_modified_at = row.completed_at;
+        p.owner.clear();
+        store_.insert_step(row);
+        store_.update_process(p);
+        return p;
+    });
+}
+
+// A failure is counted against the step's retry policy. Attempts are the failed and waiting
+// rows of this step since the last good row, each with the repeats folded into it. Within the
+// policy the process goes `waiting` with the next attempt's time in the row; after the last
+// attempt it goes `failed`, or `aborted` (a failed row, then an `Abort` row with the last good
+// state) when the policy says `then: abort`. A failure identical to the latest row (same status,
+// step, user and error) is counted in that row (`retries`, `completed_at` list), as
+// orchestrator-core does, instead of adding one.
 void engine::record_failure(process_row& p, const planned_step& s, const std::string& started,
                             const std::string& class_name, const std::string& message,
                             const step_observer& observe) {
-    bool waiting = s.retry.has_value();
-    step_row row;
-    row.step_id = new_uuid();
-    row.process_id = p.process_id;
-    row.name = s.display;
-    row.step_key = s.key;
-    row.status = waiting ? "waiting" : "failed";
-    row.created_by = options_.reporter;
-    row.started_at = started;
-    row.completed_at = now_iso();
-    row.state = {{"class", class_name}, {"error", message}};
-    p.last_step = s.display;
-    p.last_status = waiting ? "waiting" : "failed";
-    p.failed_reason = message;
-    p.last_modified_at = p.heartbeat_at = row.completed_at;
-    p.owner.clear();
+    std::optional<step_row> logged;
     store_.begin();
     try {
-        row.seq = store_.insert_step(row);
+        if (!still_ours(p)) {
+            store_.rollback();
+            if (auto now = store_.process(p.process_id)) p = *now;
+            return;
+        }
+        auto rows = store_.steps(p.process_id);
+        int attempt = 1;
+        json good = json::object();
+        for (const auto& r : rows) {
+            if (cleared(r.status) || r.status == "suspend") {
+                attempt = 1;
+                good = r.state;
+            } else if (r.step_key == s.key && (r.status == "failed" || r.status == "waiting")) {
+                attempt += 1 + r.state.value("retries", 0);
+            }
+        }
+        if (good.empty())
+            if (auto initial = store_.last_input_state(p.process_id)) good = std::move(*initial);
+        const bool is_retry = s.retry.has_value() && s.k == planned_step::kind::step;
+        const bool waiting = is_retry && attempt < s.retry->attempts;
+        const auto now = clock::now();
+
+        step_row row;
+        row.process_id = p.process_id;
+        row.name = s.display;
+        row.step_key = s.key;
+        row.status = waiting ? "waiting" : "failed";
+        row.created_by = options_.reporter;
+        row.started_at = started;
+        row.completed_at = iso_at(now);
+        row.state = {{"class", class_name}, {"error", message}};
+        const step_row* last = rows.empty() ? nullptr : &rows.back();
+        if (last && last->status == row.status && last->name == row.name &&
+            last->created_by == row.created_by && last->state.value("error", "") == message &&
+            last->state.value("class", "") == class_name) {
+            row.seq = last->seq;
+            row.step_id = last->step_id;
+            row.started_at = last->started_at;
+            row.state = last->state;
+            row.state["retries"] = row.state.value("retries", 0) + 1;
+            if (!row.state["completed_at"].is_array()) row.state["completed_at"] = json::array();
+            row.state["completed_at"].push_back(last->completed_at);
+        }
+        if (is_retry) {
+            row.state["attempt"] = attempt;
+            row.state["attempts"] = s.retry->attempts;
+            row.state.erase("next_attempt_at");
+            if (waiting) {
+                double delay = static_cast<double>(s.retry->delay_ms);
+                for (int i = 1; i < attempt; ++i)
+                    delay *= static_cast<double>(std::max<std::int64_t>(s.retry->backoff, 1));
+                auto capped = static_cast<std::int64_t>(
+                    std::min(delay, static_cast<double>(s.retry->max_delay_ms)));
+                row.state["next_attempt_at"] =
+                    iso_at(now + std::chrono::milliseconds(std::max<std::int64_t>(capped, 0)));
+            }
+        }
+        if (row.seq) {
+            store_.update_step(row);
+        } else {
+            row.step_id = new_uuid();
+            row.seq = store_.insert_step(row);
+        }
+        logged = row;
+        p.last_step = s.display;
+        p.last_status = waiting ? "waiting" : "failed";
+        p.failed_reason = message;
+        p.last_modified_at = p.heartbeat_at = row.completed_at;
+        p.owner.clear();
+        if (is_retry && !waiting && s.retry->then == "abort") {
+            auto end =
+                abort_row(p.process_id, "Abort", "abort", options_.reporter, std::move(good));
+            store_.insert_step(end);
+            p.last_step = end.name;
+            p.last_status = "aborted";
+            p.last_modified_at = end.completed_at;
+        }
         store_.update_process(p);
         store_.commit();
     } catch (...) {
         store_.rollback();
         throw;
     }
-    if (observe) observe(row);
+    if (observe && logged) observe(*logged);
+}
+
+subscription_choices engine::choices() {
+    return [this](const std::string& product_type, const std::vector<std::string>& lifecycles) {
+        std::vector<choice_option> options;
+        for (const auto& lc : lifecycles.empty() ? std::vector<std::string>{""} : lifecycles) {
+            subscription_filter f;
+            f.product_type = product_type;
+            if (!lc.empty()) f.status = lc;
+            for (const auto& s : store_.subscriptions(f))
+                options.push_back({s.subscription_id, s.description});
+        }
+        return options;
+    };
+}
+
+std::optional<form_page> engine::waiting_form(const process_row& p) {
+    if (p.last_status != "suspended") return std::nullopt;
+    const auto* plan = plan_of(p);
+    if (!plan) return std::nullopt;
+    auto r = recover(p);
+    if (r.next >= plan->steps.size()) return std::nullopt;
+    const auto& s = plan->steps[r.next];
+    if (s.k != planned_step::kind::input || !s.form) return std::nullopt;
+    json context = r.state;
+    if (!context.contains("subscription"))
+        if (auto it = context.find("subscription_id"); it != context.end() && it->is_string())
+            if (auto sub = store_.load_subscription(it->get<std::string>()))
+                context["subscription"] = std::move(*sub);
+    auto page = build_page(*s.form, context, choices());
+    page.has_next = false;
+    return page;
+}
+
+resume_outcome engine::resume(const std::string& process_id, const json& pages,
+                              const step_observer& observe) {
+    resume_outcome out;
+    process_row p;
+    recovery r;
+    store_.begin();
+    try {
+        auto current = store_.process(process_id);
+        if (!current) throw refusal(fmt::format("no process {}", process_id));
+        p = std::move(*current);
+        if (store_.global_lock()) throw refusal(engine_locked_message);
+        const auto& st = p.last_status;
+        bool resumable = st == "suspended" || st == "waiting" || st == "failed" ||
+                         st == "resumed" || (st == "running" && orphaned(p));
+        if (!resumable) throw refusal(fmt::format("Resuming a {} workflow is not possible", st));
+        if (auto why = definition_mismatch(p)) throw refusal(*why);
+        const auto* plan = plan_of(p);
+        r = recover(p);
+
+        if (st == "suspended" && r.suspended && r.next < plan->steps.size()) {
+            const auto& s = plan->steps[r.next];
+            auto page = waiting_form(p);
+            if (!page)
+                throw refusal(
+                    fmt::format("process {} waits for a form that no longer exists", process_id));
+            json list = pages.is_object() ? json::array({pages})
+                        : pages.is_null() ? json::array()
+                                          : pages;
+            if (!list.is_array()) {
+                out.k = resume_outcome::kind::invalid;
+                out.errors.push_back(
+                    {"__root__", "Input should be a list of form pages", "list_type"});
+            } else if (list.empty()) {
+                out.k = resume_outcome::kind::not_complete;
+                out.form = page_schema(*page);
+                out.meta = page_meta(*page);
+                out.page = std::move(page);
+            } else if (list.size() > 1) {
+                out.k = resume_outcome::kind::invalid;
+                out.errors.push_back(
+                    {"__root__", fmt::format("Form has 1 page, {} were submitted", list.size()),
+                     "form_overflow"});
+            } else if (auto v = validate_page(*page, list[0]); !v.ok()) {
+                out.k = resume_outcome::kind::invalid;
+                out.errors = std::move(v.errors);
+            } else {
+                // The input step's `success` row carries the merged state.
+                store_.insert_input_state(p.process_id, v.output, "user_input");
+                deep_merge(r.state, v.output);
+                step_row row;
+                row.step_id = new_uuid();
+                row.process_id = p.process_id;
+                row.name = s.display;
+                row.step_key = s.key;
+                row.status = "success";
+                row.created_by = options_.reporter;
+                row.started_at = row.completed_at = now_iso();
+                row.state = r.state;
+                row.seq = store_.insert_step(row);
+                p.last_step = s.display;
+                ++r.next;
+            }
+            if (out.k != resume_outcome::kind::resumed) {
+                store_.rollback();
+                out.process = p;
+                return out;
+            }
+        }
+        auto now = now_iso();
+        if (!store_.claim_process(p.process_id, st, p.owner, options_.owner, now))
+            throw refusal("Resuming a running workflow is not possible");
+        p.last_status = "running";
+        p.owner = options_.owner;
+        p.heartbeat_at = p.last_modified_at = now;
+        p.failed_reason.clear();
+        p.definition = plan->definition;  // the process now runs this definition
+        store_.update_process(p);
+        store_.commit();
+    } catch (...) {
+        store_.rollback();
+        throw;
+    }
+    out.process = run(std::move(p), std::move(r), observe);
+    return out;
+}
+
+process_row engine::time_out(process_row p, const planned_step& s) {
+    return in_transaction(store_, [&] {
+        auto current = store_.process(p.process_id);
+        if (!current || current->last_status != "suspended") return current.value_or(p);
+        p = *current;
+        auto r = recover(p);
+        step_row row;
+        row.step_id = new_uuid();
+        row.process_id = p.process_id;
+        row.name = s.display;
+        row.step_key = s.key;
+        row.status = "failed";
+        row.created_by = options_.reporter;
+        row.started_at = row.completed_at = now_iso();
+        row.state = {
+            {"class", "TimeoutError"},
+            {"error", fmt::format("No input within {}", duration_text(s.timeout_ms.value_or(0)))}};
+        store_.insert_step(row);
+        p.last_step = s.display;
+        p.last_status = "failed";
+        p.failed_reason = row.state["error"];
+        p.last_modified_at = row.completed_at;
+        p.owner.clear();
+        if (s.retry && s.retry->then == "abort") {
+            auto end =
+                abort_row(p.process_id, "Abort", "abort", options_.reporter, std::move(r.state));
+            store_.insert_step(end);
+            p.last_step = end.name;
+            p.last_status = "aborted";
+            p.last_modified_at = end.completed_at;
+        }
+        store_.update_process(p);
+        return p;
+    });
+}
+
+std::vector<due_action> engine::resume_due(const step_observer& observe) {
+    if (store_.global_lock()) throw refusal(engine_locked_message);
+    std::vector<due_action> done;
+    const auto now = now_iso();
+    process_filter waiting;
+    waiting.status = "waiting";
+    auto found = store_.processes(waiting);
+    std::reverse(found.begin(), found.end());  // oldest first
+    for (const auto& p : found) {
+        auto last = store_.last_step(p.process_id);
+        if (!last || last->status != "waiting") continue;
+        if (last->state.value("next_attempt_at", std::string()) > now) continue;
+        try {
+            auto out = resume(p.process_id, json::array(), observe);
+            done.push_back({p.process_id, p.workflow_name, "retried", out.process.last_status});
+        } catch (const refusal& e) {
+            done.push_back({p.process_id, p.workflow_name, std::string("not retried: ") + e.what(),
+                            p.last_status});
+        }
+    }
+    process_filter suspended;
+    suspended.status = "suspended";
+    found = store_.processes(suspended);
+    std::reverse(found.begin(), found.end());
+    for (const auto& p : found) {
+        const auto* plan = plan_of(p);
+        if (!plan) continue;
+        auto r = recover(p);
+        if (r.next >= plan->steps.size()) continue;
+        const auto& s = plan->steps[r.next];
+        if (!s.timeout_ms) continue;
+        auto last = store_.last_step(p.process_id);
+        auto since = last ? parse_iso(last->completed_at) : std::nullopt;
+        if (!since || clock::now() - *since < std::chrono::milliseconds(*s.timeout_ms)) continue;
+        auto after = time_out(p, s);
+        done.push_back({p.process_id, p.workflow_name, "timed out", after.last_status});
+    }
+    return done;
+}
+
+engine_status engine::status() {
+    if (!store_.global_lock()) return engine_status::running;
+    process_filter running;
+    running.status = "running";
+    for (const auto& p : store_.processes(running))
+        if (!orphaned(p)) return engine_status::pausing;
+    return engine_status::paused;
+}
+
+void engine::pause() {
+    in_transaction(store_, [&] { store_.set_global_lock(true); });
+}
+
+std::vector<process_row> engine::unpause(const step_observer& observe) {
+    in_transaction(store_, [&] { store_.set_global_lock(false); });
+    std::vector<process_row> continued;
+    process_filter running;
+    running.status = "running";
+    auto found = store_.processes(running);
+    std::reverse(found.begin(), found.end());
+    for (const auto& p : found) {
+        if (!orphaned(p)) continue;
+        try {
+            continued.push_back(resume(p.process_id, json::array(), observe).process);
+        } catch (const refusal&) {
+            // taken by another program meanwhile, or its workflow changed: left as it is
+        }
+    }
+    return continued;
 }
 
 }  // namespace wfrun

@@ -1,1 +1,227 @@
-// placeholder
+// Drawing a workflow's chain (graph.hpp). The chain is walked once; nodes are written as they
+// are met, inside the cluster of the step group or named chain they belong to, and edges are
+// collected and written after them. Each `if` leaves two open ends: the end of its body and its
+// own `no` branch; the next node connects to every open end.
+#include "interpreter/graph.hpp"
+
+#include <fmt/format.h>
+
+namespace wfrun {
+
+namespace {
+
+struct graph_builder {
+    enum class shape { step, input, decision };
+
+    const catalog& c;
+    const registry& reg;
+    std::string product_type;
+    graph_format format;
+    std::string body;  // node and cluster lines
+    std::vector<std::string> edges;
+    std::vector<std::string> retry_nodes, input_nodes;
+    std::vector<std::pair<std::string, std::string>> open;  // (node, edge label)
+    std::vector<std::string> chain_stack;
+    int next_node = 0, next_cluster = 0, depth = 1;
+    bool retry_scope = false;
+
+    std::string indent() const { return std::string(static_cast<std::size_t>(depth) * 4, ' '); }
+
+    static std::string dot_escape(const std::string& s) {
+        std::string out;
+        for (char ch : s) {
+            if (ch == '"' || ch == '\\') out += '\\';
+            if (ch == '\n') {
+                out += "\\n";
+                continue;
+            }
+            out += ch;
+        }
+        return out;
+    }
+
+    static std::string mermaid_escape(const std::string& s) {
+        std::string out;
+        for (char ch : s) {
+            switch (ch) {
+                case '"':
+                    out += "#quot;";
+                    break;
+                case '#':
+                    out += "#35;";
+                    break;
+                case '\n':
+                    out += ' ';
+                    break;
+                default:
+                    out += ch;
+            }
+        }
+        return out;
+    }
+
+    std::string add_node(const std::string& label, shape s, bool retry) {
+        auto id = fmt::format("n{}", ++next_node);
+        if (format == graph_format::dot) {
+            std::string attrs = fmt::format("label=\"{}\"", dot_escape(label));
+            if (s == shape::input) attrs += ", shape=parallelogram";
+            if (s == shape::decision) attrs += ", shape=diamond";
+            if (retry) attrs += ", style=\"rounded,dashed\", peripheries=2";
+            body += fmt::format("{}{} [{}];\n", indent(), id, attrs);
+        } else {
+            auto text = mermaid_escape(label);
+            if (s == shape::input)
+                body += fmt::format("{}{}[/\"{}\"/]\n", indent(), id, text);
+            else if (s == shape::decision)
+                body += fmt::format("{}{}{{\"{}\"}}\n", indent(), id, text);
+            else
+                body += fmt::format("{}{}[\"{}\"]\n", indent(), id, text);
+        }
+        if (retry) retry_nodes.push_back(id);
+        if (s == shape::input) input_nodes.push_back(id);
+        for (const auto& [from, label_text] : open) add_edge(from, id, label_text);
+        open = {{id, ""}};
+        return id;
+    }
+
+    void add_edge(const std::string& from, const std::string& to, const std::string& label) {
+        if (format == graph_format::dot)
+            edges.push_back(label.empty()
+                                ? fmt::format("    {} -> {};", from, to)
+                                : fmt::format("    {} -> {} [label=\"{}\"];", from, to, label));
+        else
+            edges.push_back(label.empty() ? fmt::format("    {} --> {}", from, to)
+                                          : fmt::format("    {} -->|{}| {}", from, label, to));
+    }
+
+    void open_cluster(const std::string& title) {
+        auto id = fmt::format("cluster_{}", ++next_cluster);
+        if (format == graph_format::dot)
+            body += fmt::format("{}subgraph {} {{\n{}    label=\"{}\";\n{}    style=rounded;\n",
+                                indent(), id, indent(), dot_escape(title), indent());
+        else
+            body += fmt::format("{}subgraph {} [\"{}\"]\n", indent(), id, mermaid_escape(title));
+        ++depth;
+    }
+
+    void close_cluster() {
+        --depth;
+        body += format == graph_format::dot ? indent() + "}\n" : indent() + "end\n";
+    }
+
+    static std::string call_text(const ast::element& e) {
+        std::string out = e.name;
+        if (!e.has_call) return out;
+        out += "(";
+        for (std::size_t i = 0; i < e.args.size(); ++i) {
+            const auto& a = e.args[i];
+            if (i) out += ", ";
+            if (!a.key.empty()) out += a.key + ": ";
+            out += a.val.source.empty() ? a.val.text : a.val.source;
+        }
+        return out + ")";
+    }
+
+    static bool has_retry(const ast::element& e) {
+        for (const auto& o : e.options)
+            if (o.name == "retry") return true;
+        return false;
+    }
+
+    static std::string condition_text(const ast::condition& cond) {
+        std::string out = "if " + std::string(cond.negated ? "not " : "") + cond.path;
+        if (!cond.op.empty() && cond.operand)
+            out += " " + cond.op + " " +
+                   (cond.operand->source.empty() ? cond.operand->text : cond.operand->source);
+        return out;
+    }
+
+    void chain(const ast::chain& ch) {
+        for (const auto& e : ch) element(e);
+    }
+
+    void element(const ast::element& e) {
+        bool outer_retry = retry_scope;
+        retry_scope = retry_scope || has_retry(e);
+        switch (e.k) {
+            case ast::element::kind::step: {
+                if (auto named = c.chains.find(e.name); named != c.chains.end()) {
+                    if (std::find(chain_stack.begin(), chain_stack.end(), e.name) !=
+                            chain_stack.end() ||
+                        chain_stack.size() > 64)
+                        break;
+                    chain_stack.push_back(e.name);
+                    open_cluster("chain " + e.name);
+                    chain(named->second->body);
+                    close_cluster();
+                    chain_stack.pop_back();
+                    break;
+                }
+                const auto* entry = reg.find(e.name, product_type);
+                bool retry = retry_scope || (entry && entry->manifest.retry);
+                auto label = call_text(e);
+                if (retry) label += "\n(retry)";
+                add_node(label, shape::step, retry);
+                break;
+            }
+            case ast::element::kind::input:
+                add_node("input(" + e.name + ")", shape::input, retry_scope);
+                break;
+            case ast::element::kind::conditional: {
+                auto decision = add_node(condition_text(*e.cond), shape::decision, false);
+                open = {{decision, "yes"}};
+                chain(e.body);
+                open.emplace_back(decision, "no");
+                break;
+            }
+            case ast::element::kind::group:
+                chain(e.body);
+                break;
+            case ast::element::kind::step_group:
+                open_cluster(e.name);
+                chain(e.body);
+                close_cluster();
+                break;
+        }
+        retry_scope = outer_retry;
+    }
+};
+
+}  // namespace
+
+std::optional<graph_format> parse_graph_format(const std::string& name) {
+    if (name == "dot") return graph_format::dot;
+    if (name == "mermaid") return graph_format::mermaid;
+    return std::nullopt;
+}
+
+std::string render_graph(const catalog& c, const registry& reg, const std::string& workflow,
+                         graph_format format) {
+    const auto* w = c.workflows.at(workflow);
+    graph_builder b{
+        c, reg,  property_text(w->properties, "product_type"), format, {}, {}, {}, {}, {}, {}, 0, 0,
+        1, false};
+    b.chain(w->steps);
+    std::string out;
+    if (format == graph_format::dot) {
+        out += fmt::format("digraph \"{}\" {{\n", graph_builder::dot_escape(workflow));
+        out += "    rankdir=TB;\n    node [shape=box, style=rounded, fontname=\"Helvetica\"];\n";
+        out += "    edge [fontname=\"Helvetica\"];\n";
+        out += b.body;
+        for (const auto& e : b.edges) out += e + "\n";
+        out += "}\n";
+    } else {
+        out += "flowchart TD\n";
+        out += b.body;
+        for (const auto& e : b.edges) out += e + "\n";
+        out += "    classDef input fill:#eef,stroke:#447\n";
+        out += "    classDef retry stroke-dasharray: 5 5\n";
+        if (!b.input_nodes.empty())
+            out += fmt::format("    class {} input\n", fmt::join(b.input_nodes, ","));
+        if (!b.retry_nodes.empty())
+            out += fmt::format("    class {} retry\n", fmt::join(b.retry_nodes, ","));
+    }
+    return out;
+}
+
+}  // namespace wfrun

@@ -1644,27 +1644,63 @@ std::int64_t sqlite_store::insert_step(const step_row& s) {
     return impl_->db.last_insert_rowid();
 }
 
+namespace {
+
+step_row read_step(const sqlite::statement& q) {
+    step_row r;
+    r.seq = q.column_int64(0);
+    r.step_id = q.column_text(1);
+    r.process_id = q.column_text(2);
+    r.name = q.column_text(3);
+    r.step_key = text_or_empty(q, 4);
+    r.status = q.column_text(5);
+    r.state = json::parse(q.column_view(6));
+    r.created_by = text_or_empty(q, 7);
+    r.started_at = q.column_text(8);
+    r.completed_at = q.column_text(9);
+    return r;
+}
+
+}  // namespace
+
 std::vector<step_row> sqlite_store::steps(const std::string& process_id) {
     auto q = impl_->st(
         "SELECT seq, stepid, pid, name, step_key, status, state, created_by, started_at, "
         "completed_at FROM process_steps WHERE pid = ?1 ORDER BY seq");
     q->bind_all(process_id);
     std::vector<step_row> out;
-    while (q->step()) {
-        step_row r;
-        r.seq = q->column_int64(0);
-        r.step_id = q->column_text(1);
-        r.process_id = q->column_text(2);
-        r.name = q->column_text(3);
-        r.step_key = text_or_empty(*q, 4);
-        r.status = q->column_text(5);
-        r.state = json::parse(q->column_view(6));
-        r.created_by = text_or_empty(*q, 7);
-        r.started_at = q->column_text(8);
-        r.completed_at = q->column_text(9);
-        out.push_back(std::move(r));
-    }
+    while (q->step()) out.push_back(read_step(*q));
     return out;
+}
+
+std::optional<step_row> sqlite_store::last_step(const std::string& process_id) {
+    auto q = impl_->st(
+        "SELECT seq, stepid, pid, name, step_key, status, state, created_by, started_at, "
+        "completed_at FROM process_steps WHERE pid = ?1 ORDER BY seq DESC LIMIT 1");
+    q->bind_all(process_id);
+    if (!q->step()) return std::nullopt;
+    return read_step(*q);
+}
+
+void sqlite_store::update_step(const step_row& s) {
+    auto q = impl_->st(
+        "UPDATE process_steps SET status = ?2, state = ?3, completed_at = ?4 WHERE seq = ?1");
+    q->bind_all(s.seq, s.status, s.state.dump(),
+                s.completed_at.empty() ? now_iso() : s.completed_at);
+    q->run();
+    if (impl_->db.changes() == 0) throw store_error(fmt::format("unknown step row {}", s.seq));
+}
+
+bool sqlite_store::claim_process(const std::string& process_id, const std::string& expected_status,
+                                 const std::string& expected_owner, const std::string& owner,
+                                 const std::string& heartbeat_at) {
+    auto q = impl_->st(
+        "UPDATE processes SET last_status = 'running', owner = ?4, heartbeat_at = ?5, "
+        "last_modified_at = ?5 WHERE pid = ?1 AND last_status = ?2 AND IFNULL(owner, '') = ?3");
+    q->bind_all(process_id, expected_status, expected_owner, owner,
+                heartbeat_at.empty() ? now_iso() : heartbeat_at);
+    q->run();
+    return impl_->db.changes() > 0;
 }
 
 void sqlite_store::insert_input_state(const std::string& process_id, const json& input,

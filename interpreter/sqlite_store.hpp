@@ -54,6 +54,11 @@ class sqlite_store final : public store {
     std::vector<process_row> processes(const process_filter& filter) override;
     std::int64_t insert_step(const step_row& s) override;
     std::vector<step_row> steps(const std::string& process_id) override;
+    std::optional<step_row> last_step(const std::string& process_id) override;
+    void update_step(const step_row& s) override;
+    bool claim_process(const std::string& process_id, const std::string& expected_status,
+                       const std::string& expected_owner, const std::string& owner,
+                       const std::string& heartbeat_at) override;
     void insert_input_state(const std::string& process_id, const json& input,
                             const std::string& input_type) override;
     std::optional<json> last_input_state(const std::string& process_id) override;

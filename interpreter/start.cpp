@@ -2,7 +2,8 @@
 // submitted pages are validated in order against the workflow's implicit first page and its
 // declared form pages. Fewer pages than the form has gives the next page's schema; a page that
 // fails gives each field's error; a subscription the workflow may not start on gives the
-// orchestrator's refusal. Nothing is written.
+// orchestrator's refusal. Nothing is written. (Resume input is validated by engine::resume
+// against the input step's form, built the same way.)
 #include <fmt/format.h>
 
 #include "interpreter/domain.hpp"
@@ -65,7 +66,8 @@ form_outcome engine::post_form(const workflow_plan& plan, const json& pages) {
         auto product = store_.product(id);
         if (!product || product->product_type != def.product_type) {
             out.k = form_outcome::kind::invalid;
-            out.errors.push_back({"product", "This workflow is not valid for this product", "value_error"});
+            out.errors.push_back(
+                {"product", "This workflow is not valid for this product", "value_error"});
             return out;
         }
         values["product_name"] = product->name;
@@ -76,7 +78,15 @@ form_outcome engine::post_form(const workflow_plan& plan, const json& pages) {
         json values;
         if (!submit(page, values)) return out;
         auto id = values.at("subscription_id").get<std::string>();
-        if (auto reason = start_refusal(store_, def, id)) {
+        auto reason = start_refusal(store_, def, id);
+        // A process that is still live on the subscription holds it even before its `unsync`
+        // (start() links a new process to its subscription at once).
+        if (!reason && !def.is_task)
+            for (const auto& other : store_.subscription_processes(id))
+                if (!other.is_task && other.last_status != "completed" &&
+                    other.last_status != "aborted")
+                    reason = "Subscription already has a running process or task";
+        if (reason) {
             out.k = form_outcome::kind::refused;
             out.message = "This workflow cannot be started: " + *reason;
             return out;
@@ -85,21 +95,13 @@ form_outcome engine::post_form(const workflow_plan& plan, const json& pages) {
         result["subscription_id"] = id;
         result["product"] = subscription->at("product").at("product_id");
         result["customer_id"] = subscription->at("customer_id");
-        if (values.contains("version") && !values["version"].is_null()) result["version"] = values["version"];
+        if (values.contains("version") && !values["version"].is_null())
+            result["version"] = values["version"];
         context["subscription"] = std::move(*subscription);
     }
     merge_into(context, result);
 
-    auto choices = [this](const std::string& product_type, const std::vector<std::string>& lifecycles) {
-        std::vector<choice_option> options;
-        for (const auto& lc : lifecycles.empty() ? std::vector<std::string>{""} : lifecycles) {
-            subscription_filter f;
-            f.product_type = product_type;
-            if (!lc.empty()) f.status = lc;
-            for (const auto& s : store_.subscriptions(f)) options.push_back({s.subscription_id, s.description});
-        }
-        return options;
-    };
+    auto choices = this->choices();
     for (std::size_t i = 0; i < plan.forms.size(); ++i) {
         form_page page;
         try {

@@ -23,7 +23,7 @@ namespace wfrun {
 // A store refused an operation: an unknown id, a catalog change that would orphan data, a
 // database it cannot open. The message is meant for the user.
 class store_error : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
@@ -55,13 +55,13 @@ struct process_row {
 };
 
 struct step_row {
-    std::int64_t seq = 0;        // insertion order, assigned by the store; rows sort by it
+    std::int64_t seq = 0;  // insertion order, assigned by the store; rows sort by it
     std::string step_id;
     std::string process_id;
-    std::string name;            // display name, e.g. "Lock subscription"
-    std::string step_key;        // stable identity of the planned step it ran
-    std::string status;          // success skipped suspend waiting failed abort complete
-    json state;                  // the full state after the step, or {class, error} on failure
+    std::string name;      // display name, e.g. "Lock subscription"
+    std::string step_key;  // stable identity of the planned step it ran
+    std::string status;    // success skipped suspend waiting failed abort complete
+    json state;            // the full state after the step, or {class, error} on failure
     std::string created_by;
     std::string started_at;
     std::string completed_at;
@@ -92,7 +92,7 @@ struct subscription_filter {
 };
 
 class store {
-public:
+  public:
     virtual ~store() = default;
 
     // Transactions. begin() takes the write lock at once (BEGIN IMMEDIATE on SQLite), so a
@@ -138,8 +138,20 @@ public:
     // Appends a row and returns its seq.
     virtual std::int64_t insert_step(const step_row& s) = 0;
     virtual std::vector<step_row> steps(const std::string& process_id) = 0;
-    virtual void insert_input_state(const std::string& process_id, const json& input,
-                                    const std::string& input_type) = 0;  // initial_state, user_input
+    // The latest row of a process, or nullopt when it has none.
+    virtual std::optional<step_row> last_step(const std::string& process_id) = 0;
+    // Rewrites the status, state and completed_at of the row `s.seq` (a repeated identical
+    // failure is counted in the row it repeats, as orchestrator-core does).
+    virtual void update_step(const step_row& s) = 0;
+    // Takes a process over: sets it `running` under `owner` (with `heartbeat_at`) only when it
+    // is still in `expected_status` under `expected_owner` ("" for none). False when another
+    // program got there first. Call it inside begin(), after the checks it depends on.
+    virtual bool claim_process(const std::string& process_id, const std::string& expected_status,
+                               const std::string& expected_owner, const std::string& owner,
+                               const std::string& heartbeat_at) = 0;
+    virtual void insert_input_state(
+        const std::string& process_id, const json& input,
+        const std::string& input_type) = 0;  // initial_state, user_input
     virtual std::optional<json> last_input_state(const std::string& process_id) = 0;
     virtual void link_process_subscription(const std::string& process_id,
                                            const std::string& subscription_id,

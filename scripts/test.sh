@@ -20,4 +20,8 @@ if [ "${WFRUN_SKIP_SANITIZERS:-0}" != 1 ]; then
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         ctest --test-dir build-asan --output-on-failure -j"$jobs"
 fi
+if [ "${WFRUN_SKIP_FUZZ:-0}" != 1 ] && command -v clang++ >/dev/null; then
+    echo "== fuzz the parser, linter and formatter (60 s)"
+    scripts/fuzz.sh 60
+fi
 echo "== all tests passed"

@@ -310,7 +310,8 @@ TEST_CASE("set_status refuses to terminate a group that users still use, even pa
     REQUIRE(user.last_status == "completed");
     // The form's admission check is bypassed by starting with a complete state directly.
     auto p = f.eng->start(*f.cat->plan("terminate_user_group"),
-                          {{"subscription_id", group}, {"product", f.product("User Group")}});
+                          {{"subscription_id", group}, {"product", f.product("User Group")}}, {},
+                          admission::skip);
     CHECK(p.last_status == "failed");
     CHECK(p.last_step == "Set subscription to 'terminated'");
     CHECK(p.failed_reason ==
