@@ -212,19 +212,6 @@ std::string this_host() {
 
 using clock = std::chrono::system_clock;
 
-// now_iso()'s format for another time: `YYYY-MM-DDTHH:MM:SS.ffffff+00:00`. Timestamps of this
-// one format compare correctly as text.
-std::string iso_at(clock::time_point t) {
-    using namespace std::chrono;
-    auto secs = time_point_cast<seconds>(t);
-    auto micros = duration_cast<microseconds>(t - secs).count();
-    std::time_t tt = clock::to_time_t(secs);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}+00:00", tm.tm_year + 1900,
-                       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros);
-}
-
 // The time of a timestamp written by now_iso(); nullopt when it is not one.
 std::optional<clock::time_point> parse_iso(const std::string& text) {
     std::tm tm{};

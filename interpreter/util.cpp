@@ -23,14 +23,15 @@ std::string new_uuid() {
                        hi & 0xffff, lo >> 48, lo & 0xffffffffffffull);
 }
 
-std::string now_iso() {
+std::string now_iso() { return iso_at(std::chrono::system_clock::now()); }
+
+std::string iso_at(std::chrono::system_clock::time_point t) {
     using namespace std::chrono;
-    auto now = system_clock::now();
-    auto secs = time_point_cast<seconds>(now);
-    auto micros = duration_cast<microseconds>(now - secs).count();
-    std::time_t t = system_clock::to_time_t(secs);
+    auto secs = time_point_cast<seconds>(t);
+    auto micros = duration_cast<microseconds>(t - secs).count();
+    std::time_t tt = system_clock::to_time_t(secs);
     std::tm tm{};
-    gmtime_r(&t, &tm);
+    gmtime_r(&tt, &tm);
     return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}+00:00", tm.tm_year + 1900,
                        tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros);
 }
