@@ -23,6 +23,7 @@
 
 #include <fmt/format.h>
 
+#include "interpreter/batch.hpp"
 #include "interpreter/catalog.hpp"
 #include "interpreter/engine.hpp"
 #include "interpreter/sqlite_store.hpp"
@@ -80,110 +81,142 @@ struct setup {
 struct figure {
     double executions_per_s = 0;
     double steps_per_s = 0;
-    std::size_t state_bytes = 0;  // the size of the last step's state, for the floor
+    std::vector<std::size_t> state_bytes;  // each step row's state size, for the floor
+    std::size_t initial_bytes = 0;         // the initial input state's size
 };
 
-// N terminate_user_group processes on N existing groups.
-figure durable(const std::string& path, bool full, std::size_t n) {
+// N terminate_user_group processes on N existing groups; with `group` > 0, started as a batch
+// (interpreter/batch.hpp) with group commit of that many processes.
+figure durable(const std::string& path, bool full, std::size_t n, std::size_t group = 0) {
     setup s(path, full);
     std::vector<std::string> groups;
     for (std::size_t i = 0; i < n; ++i) groups.push_back(s.create_group(i));
-    auto t0 = clock_type::now();
-    std::size_t steps = 0;
+    std::size_t completed = 0;
     std::string last_pid;
-    for (const auto& g : groups) {
-        auto p = s.run("terminate_user_group", json::array({{{"subscription_id", g}}, json::object()}));
-        if (p.last_status != "completed") throw std::runtime_error("a terminate did not complete: " + p.failed_reason);
-        steps += 7;
-        last_pid = p.process_id;
+    auto t0 = clock_type::now();
+    if (group > 0) {
+        std::stringstream lines;
+        for (const auto& g : groups)
+            lines << json::array({{{"subscription_id", g}}, json::object()}).dump() << '\n';
+        batch_options o;
+        o.group_size = group;
+        o.group_window = std::chrono::milliseconds(1000);
+        auto summary = run_batch(*s.eng, *s.cat->plan("terminate_user_group"), lines, o,
+                                 [&](const batch_item& item) { last_pid = item.process_id; });
+        completed = summary.completed();
+    } else {
+        for (const auto& g : groups) {
+            auto p = s.run("terminate_user_group", json::array({{{"subscription_id", g}}, json::object()}));
+            completed += p.last_status == "completed";
+            last_pid = p.process_id;
+        }
     }
     double secs = seconds_since(t0);
+    if (completed != n) throw std::runtime_error(fmt::format("{} of {} terminates completed", completed, n));
     figure f;
     f.executions_per_s = static_cast<double>(n) / secs;
-    f.steps_per_s = static_cast<double>(steps) / secs;
-    f.state_bytes = s.db->steps(last_pid).back().state.dump().size();
+    f.steps_per_s = f.executions_per_s * 7;
+    for (const auto& row : s.db->steps(last_pid)) f.state_bytes.push_back(row.state.dump().size());
+    if (auto input = s.db->last_input_state(last_pid)) f.initial_bytes = input->dump().size();
     return f;
 }
 
-// The rows a terminate writes, by a bare loop of prepared statements: the process row and its
-// initial state, then per step one transaction with the step row (a state of the same size),
-// the process row update and, where the step changes it, the subscription.
-figure floor_loop(const std::string& path, bool full, std::size_t n, std::size_t state_bytes) {
+// The floor: the rows a terminate writes, in the same tables of the same schema, by a bare loop
+// of prepared statements in the same transactions. First the start (process row, initial input
+// state, link to the subscription), then per step the step row (a state of the size the engine
+// wrote), the process row, and what the step itself changes: unsync and resync the subscription's
+// insync flag, deprovision the provisioned_groups row, set_status the status and end date.
+figure floor_loop(const std::string& path, bool full, std::size_t n, const figure& like) {
+    std::vector<std::string> subs;
+    {
+        setup s(path, full);
+        for (std::size_t i = 0; i < n; ++i) subs.push_back(s.create_group(i));
+    }
     sqlite3* db = nullptr;
     sqlite3_open(path.c_str(), &db);
     auto exec = [&](const char* sql) { sqlite3_exec(db, sql, nullptr, nullptr, nullptr); };
     exec("PRAGMA journal_mode=WAL");
     exec(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
-    exec("CREATE TABLE processes (pid TEXT PRIMARY KEY, workflow_name TEXT, last_status TEXT, last_step TEXT, "
-         "started_at TEXT, last_modified_at TEXT)");
-    exec("CREATE TABLE input_states (id INTEGER PRIMARY KEY, pid TEXT, input_state TEXT)");
-    exec("CREATE TABLE process_steps (seq INTEGER PRIMARY KEY, stepid TEXT, pid TEXT, name TEXT, status TEXT, "
-         "state TEXT, started_at TEXT, completed_at TEXT)");
-    exec("CREATE INDEX process_steps_pid ON process_steps (pid, seq)");
-    exec("CREATE TABLE subscriptions (subscription_id TEXT PRIMARY KEY, status TEXT, insync INTEGER, version INTEGER)");
-    exec("CREATE TABLE processes_subscriptions (id INTEGER PRIMARY KEY, pid TEXT, subscription_id TEXT)");
-    exec("CREATE TABLE provisioned_groups (subscription_id TEXT PRIMARY KEY, group_id INTEGER)");
-    std::vector<std::string> subs;
-    exec("BEGIN");
-    for (std::size_t i = 0; i < n; ++i) {
-        subs.push_back(new_uuid());
-        exec(fmt::format("INSERT INTO subscriptions VALUES ('{}', 'active', 1, 1)", subs.back()).c_str());
-        exec(fmt::format("INSERT INTO provisioned_groups VALUES ('{}', {})", subs.back(), i).c_str());
-    }
-    exec("COMMIT");
     auto prepare = [&](const char* sql) {
         sqlite3_stmt* st = nullptr;
-        sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr);
+        if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr) != SQLITE_OK)
+            throw std::runtime_error(sqlite3_errmsg(db));
         return st;
     };
     auto* begin = prepare("BEGIN IMMEDIATE");
     auto* commit = prepare("COMMIT");
-    auto* ins_proc = prepare("INSERT INTO processes VALUES (?, 'terminate_user_group', 'created', '', ?, ?)");
-    auto* ins_input = prepare("INSERT INTO input_states (pid, input_state) VALUES (?, ?)");
-    auto* ins_step = prepare("INSERT INTO process_steps (stepid, pid, name, status, state, started_at, completed_at) "
-                             "VALUES (?, ?, ?, 'success', ?, ?, ?)");
-    auto* upd_proc = prepare("UPDATE processes SET last_status = 'running', last_step = ?, last_modified_at = ? WHERE pid = ?");
-    auto* upd_sub = prepare("UPDATE subscriptions SET insync = ?, status = ?, version = version + 1 WHERE subscription_id = ?");
-    auto* ins_link = prepare("INSERT INTO processes_subscriptions (pid, subscription_id) VALUES (?, ?)");
-    auto* del_group = prepare("DELETE FROM provisioned_groups WHERE subscription_id = ?");
-    auto run = [](sqlite3_stmt* st) {
-        sqlite3_step(st);
+    auto* ins_proc = prepare(
+        "INSERT INTO processes (pid, workflow_id, workflow_name, workflow_target, last_status, last_step, "
+        "started_at, last_modified_at, failed_reason, traceback, created_by, assignee, is_task, definition, "
+        "owner, heartbeat_at) VALUES (?1, NULL, 'terminate_user_group', 'TERMINATE', 'running', NULL, ?2, ?2, "
+        "NULL, NULL, 'wfrun', 'SYSTEM', 0, 'definition', 'host:1', ?2)");
+    auto* ins_input = prepare(
+        "INSERT INTO input_states (input_state_id, pid, input_state, input_time, input_type) "
+        "VALUES (?1, ?2, ?3, ?4, 'initial_state')");
+    auto* ins_link = prepare(
+        "INSERT INTO processes_subscriptions (id, pid, subscription_id, created_at, workflow_target) "
+        "VALUES (?1, ?2, ?3, ?4, 'TERMINATE') ON CONFLICT (pid, subscription_id) DO NOTHING");
+    auto* ins_step = prepare(
+        "INSERT INTO process_steps (stepid, pid, name, step_key, status, state, created_by, started_at, "
+        "completed_at) VALUES (?1, ?2, ?3, ?3, ?4, ?5, 'wfrun', ?6, ?7)");
+    auto* upd_proc = prepare(
+        "UPDATE processes SET workflow_target = 'TERMINATE', last_status = ?2, last_step = ?3, "
+        "last_modified_at = ?4, failed_reason = NULL, traceback = NULL, created_by = 'wfrun', "
+        "assignee = 'SYSTEM', is_task = 0, definition = 'definition', owner = ?5, heartbeat_at = ?4 "
+        "WHERE pid = ?1");
+    auto* upd_insync = prepare("UPDATE subscriptions SET insync = ?2 WHERE subscription_id = ?1");
+    auto* upd_status = prepare(
+        "UPDATE subscriptions SET status = 'terminated', end_date = ?2 WHERE subscription_id = ?1");
+    auto* del_group = prepare("DELETE FROM provisioned_groups WHERE subscription_id = ?1");
+    auto run = [&](sqlite3_stmt* st) {
+        int rc = sqlite3_step(st);
         sqlite3_reset(st);
+        if (rc != SQLITE_DONE && rc != SQLITE_ROW) throw std::runtime_error(sqlite3_errmsg(db));
     };
     auto text = [](sqlite3_stmt* st, int i, const std::string& v) {
         sqlite3_bind_text(st, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     };
-    const std::string state(state_bytes, 'x');
     const char* names[] = {"Start", "Create Process Subscription relation", "Lock subscription",
                            "Deprovision user group", "Set subscription to 'terminated'", "Unlock subscription", "Done"};
+    std::vector<std::string> states;
+    for (int step = 0; step < 7; ++step)
+        states.emplace_back(step < static_cast<int>(like.state_bytes.size()) ? like.state_bytes[step] : 1000, 'x');
+    const std::string initial(like.initial_bytes, 'x');
     auto t0 = clock_type::now();
     for (const auto& sub : subs) {
         auto pid = new_uuid();
         auto now = now_iso();
         run(begin);
-        text(ins_proc, 1, pid), text(ins_proc, 2, now), text(ins_proc, 3, now), run(ins_proc);
-        text(ins_input, 1, pid), text(ins_input, 2, state.substr(0, state.size() / 2)), run(ins_input);
+        text(ins_proc, 1, pid), text(ins_proc, 2, now), run(ins_proc);
+        text(ins_input, 1, new_uuid()), text(ins_input, 2, pid), text(ins_input, 3, initial), text(ins_input, 4, now);
+        run(ins_input);
+        text(ins_link, 1, new_uuid()), text(ins_link, 2, pid), text(ins_link, 3, sub), text(ins_link, 4, now);
+        run(ins_link);
         run(commit);
         for (int step = 0; step < 7; ++step) {
-            auto t = now_iso();
+            auto started = now_iso();
             run(begin);
-            if (step == 1) text(ins_link, 1, pid), text(ins_link, 2, sub), run(ins_link);
-            if (step == 2 || step == 4 || step == 5) {
-                sqlite3_bind_int(upd_sub, 1, step == 5 ? 1 : 0);
-                text(upd_sub, 2, step >= 4 ? "terminated" : "active");
-                text(upd_sub, 3, sub);
-                run(upd_sub);
-            }
+            if (step == 1)
+                text(ins_link, 1, new_uuid()), text(ins_link, 2, pid), text(ins_link, 3, sub),
+                    text(ins_link, 4, started), run(ins_link);
+            if (step == 2 || step == 5)
+                text(upd_insync, 1, sub), sqlite3_bind_int(upd_insync, 2, step == 5), run(upd_insync);
             if (step == 3) text(del_group, 1, sub), run(del_group);
+            if (step == 4) text(upd_status, 1, sub), text(upd_status, 2, started), run(upd_status);
+            auto completed = now_iso();
             text(ins_step, 1, new_uuid()), text(ins_step, 2, pid), text(ins_step, 3, names[step]);
-            text(ins_step, 4, state), text(ins_step, 5, t), text(ins_step, 6, now_iso());
-            run(ins_step);
-            text(upd_proc, 1, names[step]), text(upd_proc, 2, t), text(upd_proc, 3, pid), run(upd_proc);
+            text(ins_step, 4, step == 6 ? "complete" : "success"), text(ins_step, 5, states[step]);
+            text(ins_step, 6, started), text(ins_step, 7, completed), run(ins_step);
+            text(upd_proc, 1, pid), text(upd_proc, 2, step == 6 ? "completed" : "running");
+            text(upd_proc, 3, names[step]), text(upd_proc, 4, completed);
+            if (step == 6) sqlite3_bind_null(upd_proc, 5);
+            else text(upd_proc, 5, "host:1");
+            run(upd_proc);
             run(commit);
         }
     }
     double secs = seconds_since(t0);
-    for (auto* st : {begin, commit, ins_proc, ins_input, ins_step, upd_proc, upd_sub, ins_link, del_group})
+    for (auto* st : {begin, commit, ins_proc, ins_input, ins_link, ins_step, upd_proc, upd_insync, upd_status, del_group})
         sqlite3_finalize(st);
     sqlite3_close(db);
     figure f;
@@ -241,6 +274,7 @@ int main(int argc, char** argv) {
     std::size_t rss = 0;
     std::size_t rss_large = 100000;
     std::string dir;
+    std::string only;  // profiling: run one figure (durable, memory, full) and print it
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string a = argv[i];
         if (a == "--n") n = std::stoul(argv[i + 1]);
@@ -248,6 +282,7 @@ int main(int argc, char** argv) {
         else if (a == "--rss") rss = std::stoul(argv[i + 1]);
         else if (a == "--dir") dir = argv[i + 1];
         else if (a == "--rss-large") rss_large = std::stoul(argv[i + 1]);
+        else if (a == "--only") only = argv[i + 1];
     }
     if (dir.empty()) {
         std::string tmpl = (fs::temp_directory_path() / "wfrun-bench-XXXXXX").string();
@@ -263,11 +298,24 @@ int main(int argc, char** argv) {
         for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(p + suffix);
         return p;
     };
+    std::size_t full_n = std::max<std::size_t>(n / 10, 50);
+    if (!only.empty()) {  // one figure, for profiling
+        figure f;
+        if (only == "memory") f = durable(":memory:", false, n);
+        else if (only == "floor") f = floor_loop(fresh("floor.db"), false, n, durable(fresh("like.db"), false, 10));
+        else if (only == "group") f = durable(fresh("group.db"), true, n, 64);
+        else f = durable(fresh(only + ".db"), only == "full", n);
+        std::cout << fmt::format("{} {:.0f} executions/s\n", only, f.executions_per_s);
+        fs::remove_all(dir);
+        return 0;
+    }
     std::cerr << fmt::format("terminate_user_group x {} ...\n", n);
     auto normal = durable(fresh("durable.db"), false, n);
-    auto floor = floor_loop(fresh("floor.db"), false, n, normal.state_bytes);
+    auto floor = floor_loop(fresh("floor.db"), false, n, normal);
     auto memory = durable(":memory:", false, n);
-    auto full = durable(fresh("full.db"), true, std::max<std::size_t>(n / 10, 50));
+    auto full = durable(fresh("full.db"), true, full_n);
+    auto full_group = durable(fresh("full-group.db"), true, n, 64);
+    auto normal_group = durable(fresh("normal-group.db"), false, n, 64);
     std::cerr << "peak memory for 1,000 and 100,000 processes ...\n";
     auto self = fs::read_symlink("/proc/self/exe").string();
     long rss_1k = rss_child(self, 1000, dir);
@@ -281,6 +329,10 @@ int main(int argc, char** argv) {
                 {"durable_over_floor", normal.executions_per_s / floor.executions_per_s},
                 {"memory_executions_per_s", memory.executions_per_s},
                 {"full_executions_per_s", full.executions_per_s},
+                {"full_group_commit_executions_per_s", full_group.executions_per_s},
+                {"full_group_over_full", full_group.executions_per_s / full.executions_per_s},
+                {"normal_group_commit_executions_per_s", normal_group.executions_per_s},
+                {"group_size", 64},
                 {"state_bytes", normal.state_bytes},
                 {"peak_rss_kb_1000", rss_1k},
                 {"peak_rss_large_processes", rss_large}, {"peak_rss_kb_large", rss_100k},
@@ -301,7 +353,15 @@ int main(int argc, char** argv) {
     row("floor: bare prepared statements", floor);
     row("in-memory store", memory);
     row("durable (WAL, synchronous=FULL)", full);
+    row("FULL with group commit (64 processes)", full_group);
+    row("NORMAL with group commit (64 processes)", normal_group);
     std::cout << fmt::format("{:<44} {:>14.2f}\n", "durable / floor", out["durable_over_floor"].get<double>());
+    std::cout << fmt::format("{:<44} {:>14.2f}\n", "FULL group commit / FULL", out["full_group_over_full"].get<double>());
+    if (out.contains("memory_over_aws_local_stepfunctions"))
+        std::cout << fmt::format("{:<44} {:>14.2f}\n", "in-memory / aws-local-stepfunctions",
+                                 out["memory_over_aws_local_stepfunctions"].get<double>());
+    if (out.contains("durable_over_bpmn_engine"))
+        std::cout << fmt::format("{:<44} {:>14.2f}\n", "durable / bpmn-engine", out["durable_over_bpmn_engine"].get<double>());
     std::cout << fmt::format("{:<44} {:>11} KiB\n", "peak RSS, 1,000 processes", rss_1k);
     std::cout << fmt::format("{:<44} {:>11} KiB\n", "peak RSS, large run", rss_100k);
     std::cout << out.dump() << '\n';

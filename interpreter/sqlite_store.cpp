@@ -9,6 +9,7 @@
 // kept from sync_catalog types the values again on load.
 #include "interpreter/sqlite_store.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <map>
@@ -113,7 +114,9 @@ CREATE TABLE IF NOT EXISTS subscriptions (
 );
 CREATE INDEX IF NOT EXISTS subscriptions_status_ix ON subscriptions (status);
 CREATE INDEX IF NOT EXISTS subscriptions_product_id_ix ON subscriptions (product_id);
--- The optimistic lock: every update bumps the version (recursive_triggers stays off).
+-- The optimistic lock: every update bumps the version (recursive_triggers stays off). wfrun's
+-- own updates bump it themselves, which the trigger sees and leaves alone; it is there for
+-- every other writer.
 CREATE TRIGGER IF NOT EXISTS subscriptions_version_bump AFTER UPDATE ON subscriptions
 FOR EACH ROW WHEN NEW.version = OLD.version
 BEGIN
@@ -171,7 +174,7 @@ CREATE INDEX IF NOT EXISTS processes_last_status_ix ON processes (last_status, s
 CREATE INDEX IF NOT EXISTS processes_workflow_name_ix ON processes (workflow_name, started_at);
 CREATE INDEX IF NOT EXISTS processes_started_at_ix ON processes (started_at);
 CREATE TABLE IF NOT EXISTS process_steps (
-    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq          INTEGER PRIMARY KEY,  -- rowid order; no AUTOINCREMENT (an extra page per insert)
     stepid       TEXT NOT NULL UNIQUE,
     pid          TEXT NOT NULL REFERENCES processes ON DELETE CASCADE,
     name         TEXT NOT NULL,
@@ -225,6 +228,73 @@ bool one_of(const char* const (&names)[N], std::string_view s) {
         if (s == n) return true;
     }
     return false;
+}
+
+// json::dump(), faster for what a state holds: plain strings (printable ASCII, nothing to escape)
+// are copied as they are and integers written directly; everything else (escapes, UTF-8, floats)
+// goes through json::dump() itself, so the text is byte for byte what dump() writes.
+void append_string(std::string& out, const std::string& text) {
+    bool plain = std::all_of(text.begin(), text.end(),
+                             [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; });
+    if (!plain) {
+        out += json(text).dump();
+        return;
+    }
+    out += '"';
+    out += text;
+    out += '"';
+}
+
+void append_json(std::string& out, const json& v) {
+    switch (v.type()) {
+        case json::value_t::object: {
+            out += '{';
+            bool first = true;
+            for (const auto& [key, item] : v.items()) {
+                if (!first) out += ',';
+                first = false;
+                append_string(out, key);
+                out += ':';
+                append_json(out, item);
+            }
+            out += '}';
+            return;
+        }
+        case json::value_t::array: {
+            out += '[';
+            for (std::size_t i = 0; i < v.size(); ++i) {
+                if (i) out += ',';
+                append_json(out, v[i]);
+            }
+            out += ']';
+            return;
+        }
+        case json::value_t::string:
+            append_string(out, v.get_ref<const std::string&>());
+            return;
+        case json::value_t::number_integer:
+            out += fmt::format_int(v.get<std::int64_t>()).c_str();
+            return;
+        case json::value_t::number_unsigned:
+            out += fmt::format_int(v.get<std::uint64_t>()).c_str();
+            return;
+        case json::value_t::boolean:
+            out += v.get<bool>() ? "true" : "false";
+            return;
+        case json::value_t::null:
+            out += "null";
+            return;
+        default:
+            break;
+    }
+    out += v.dump();
+}
+
+std::string compact_json(const json& v) {
+    std::string out;
+    out.reserve(1024);
+    append_json(out, v);
+    return out;
 }
 
 // Empty text is stored as NULL in nullable columns.
@@ -452,7 +522,41 @@ struct sqlite_store::impl {
 
     sqlite::cached_statement st(std::string_view text) { return db.prepare_cached(text); }
 
+    // Subscription models as last loaded, so that the steps of a process do not rebuild the
+    // same model from its rows again and again. Any write to subscriptions through this store,
+    // and any rollback, forgets them all; a commit by another connection shows in
+    // PRAGMA data_version, which is checked before every use. (Steps write their own tables
+    // through sql(), never the subscription tables.)
+    std::unordered_map<std::string, json> models;
+    std::int64_t models_data_version = -1;
+
+    const json* cached_model(const std::string& id) {
+        auto q = st("PRAGMA data_version");
+        std::int64_t v = q->step() ? q->column_int64(0) : -1;
+        q->reset();
+        if (v != models_data_version) {
+            models.clear();
+            models_data_version = v;
+        }
+        auto it = models.find(id);
+        return it == models.end() ? nullptr : &it->second;
+    }
+    void forget_models() { models.clear(); }
+
+    // Group commit: the outer transaction is open and begin()/commit() are savepoints.
+    bool group = false;
+    bool step_open = false;  // a savepoint of the group is open
+
     void begin() {
+        if (group) {
+            if (step_open) throw store_error("a transaction is already open");
+            st("SAVEPOINT wfrun_step")->run();
+            step_open = true;
+            return;
+        }
+        begin_immediate();
+    }
+    void begin_immediate() {
         if (db.in_transaction()) throw store_error("a transaction is already open");
         // The busy timeout has already waited inside each attempt; a few more attempts ride
         // out a long checkpoint or a writer that held the lock a little longer.
@@ -466,10 +570,27 @@ struct sqlite_store::impl {
             std::this_thread::sleep_for(std::chrono::milliseconds(20 * (attempt + 1)));
         }
     }
-    void commit() { st("COMMIT")->run(); }
+    void commit() {
+        if (group) {
+            st("RELEASE wfrun_step")->run();
+            step_open = false;
+            return;
+        }
+        st("COMMIT")->run();
+    }
     void rollback() {
+        forget_models();
+        if (group) {
+            if (step_open && db.in_transaction()) {
+                st("ROLLBACK TO wfrun_step")->run();
+                st("RELEASE wfrun_step")->run();
+            }
+            step_open = false;
+            return;
+        }
         if (db.in_transaction()) st("ROLLBACK")->run();
     }
+    bool in_transaction() const { return group ? step_open : db.in_transaction(); }
 
     const catalog& require_catalog() const {
         if (!cat) throw store_error("the store has no catalog: sync_catalog() was not called");
@@ -636,7 +757,10 @@ sqlite_store::sqlite_store(const std::string& path, sqlite_options options) {
 
 sqlite_store::~sqlite_store() {
     try {
-        if (impl_) impl_->rollback();
+        if (impl_) {
+            impl_->group = impl_->step_open = false;  // an uncommitted group is undone whole
+            impl_->rollback();
+        }
     } catch (...) {}
 }
 
@@ -654,7 +778,27 @@ void sqlite_store::rollback() {
     impl_->rollback();
 }
 bool sqlite_store::in_transaction() const {
-    return impl_->db.in_transaction();
+    return impl_->in_transaction();
+}
+
+void sqlite_store::begin_group() {
+    if (impl_->group) throw store_error("a group is already open");
+    impl_->begin_immediate();
+    impl_->group = true;
+}
+void sqlite_store::commit_group() {
+    if (!impl_->group) throw store_error("no group is open");
+    if (impl_->step_open) throw store_error("a step is still open in the group");
+    impl_->group = false;
+    impl_->commit();
+}
+void sqlite_store::rollback_group() {
+    if (!impl_->group) return;
+    impl_->group = impl_->step_open = false;
+    impl_->rollback();
+}
+bool sqlite_store::in_group() const {
+    return impl_->group;
 }
 
 sql_session& sqlite_store::sql() {
@@ -694,6 +838,7 @@ void sqlite_store::impl::sync_links(const char* table, const char* a, const char
 
 void sqlite_store::sync_catalog(const catalog_model& model) {
     validate_model(model);
+    impl_->forget_models();
     auto& s = *impl_;
     auto next = std::make_unique<catalog>();
     next->model = model;
@@ -1033,8 +1178,10 @@ std::vector<subscription_row> sqlite_store::depends_on(const std::string& subscr
 }
 
 void sqlite_store::set_insync(const std::string& subscription_id, bool insync) {
+    impl_->forget_models();
     auto q = impl_->st(
-        "UPDATE subscriptions SET insync = ?2 WHERE subscription_id = ?1 AND insync != ?2");
+        "UPDATE subscriptions SET insync = ?2, version = version + 1 "
+        "WHERE subscription_id = ?1 AND insync != ?2");
     q->bind_all(subscription_id, insync);
     q->run();
     if (impl_->db.changes() == 0 && !impl_->subscription(subscription_id)) {
@@ -1114,6 +1261,7 @@ class model_builder {
 
 std::optional<json> sqlite_store::load_subscription(const std::string& subscription_id) {
     auto& s = *impl_;
+    if (const json* cached = s.cached_model(subscription_id)) return *cached;
     auto row = s.subscription(subscription_id);
     if (!row) return std::nullopt;
     const catalog& c = s.require_catalog();
@@ -1215,6 +1363,7 @@ std::optional<json> sqlite_store::load_subscription(const std::string& subscript
     for (const auto& [name, value] : pd.fixed) out[name] = value;
     model_builder builder(c, instances, children);
     out[pd.root_field] = root_id.empty() ? json(nullptr) : builder.build(root_id);
+    s.models.insert_or_assign(subscription_id, out);
     return out;
 }
 
@@ -1316,13 +1465,23 @@ void sqlite_store::impl::save_subscription(const json& model) {
     if (!model.is_object()) throw store_error("a subscription model must be a JSON object");
     const catalog& c = require_catalog();
     const std::string sid = string_member(model, "subscription_id", "subscription");
-    auto row = subscription(sid);
+    // The model as stored, when it was loaded since the last write: then what is stored is
+    // known without reading it again.
+    std::optional<json> before;
+    if (cached_model(sid)) before = std::move(models.extract(sid).mapped());
+    forget_models();
+    std::optional<std::string> stored_product;
+    if (before) {
+        stored_product = (*before)["product"].value("product_id", std::string());
+    } else if (auto row = subscription(sid)) {
+        stored_product = row->product.product_id;
+    }
 
     std::string product_id;
     if (const json* p = member(model, "product"); p != nullptr && member(*p, "product_id")) {
         product_id = string_member(*p, "product_id", "subscription product");
-    } else if (row) {
-        product_id = row->product.product_id;
+    } else if (stored_product) {
+        product_id = *stored_product;
     } else {
         throw store_error(fmt::format("subscription '{}' has no product", sid));
     }
@@ -1354,9 +1513,29 @@ void sqlite_store::impl::save_subscription(const json& model) {
     save_plan plan;
     save_planner(c, sid, plan).walk(*root, *c.model.block(pd.root_block), {}, {});
 
+    // What is stored now: from the model as loaded, or else from the rows.
+    std::unordered_map<std::string, std::pair<std::string, std::optional<std::string>>> owned;
+    std::map<link, std::string> values;  // (instance, resource type) -> text
+    std::set<relation> relations;
+    bool known = false;
+    if (before) {
+        try {
+            save_plan stored;
+            if (const json* r = member(*before, pd.root_field.c_str()))
+                save_planner(c, sid, stored).walk(*r, *c.model.block(pd.root_block), {}, {});
+            for (auto& in : stored.instances) owned.emplace(in.id, std::pair{in.block_id, in.label});
+            for (auto& v : stored.values)
+                if (v.text) values.emplace(link{v.instance_id, v.resource_type_id}, *v.text);
+            relations = std::move(stored.relations);
+            known = true;
+        } catch (const store_error&) {  // odd stored data: read the rows instead
+            owned.clear(), values.clear(), relations.clear();
+        }
+    }
+
     write_scope scope(*this);
 
-    if (!row) {
+    if (!stored_product) {
         auto ins =
             st("INSERT INTO subscriptions (subscription_id, description, status, product_id, "
                "customer_id, insync, start_date, end_date, note) "
@@ -1367,8 +1546,8 @@ void sqlite_store::impl::save_subscription(const json& model) {
     } else {
         auto upd =
             st("UPDATE subscriptions SET description = ?2, status = ?3, product_id = ?4, "
-               "customer_id = ?5, insync = ?6, start_date = ?7, end_date = ?8, note = ?9 "
-               "WHERE subscription_id = ?1 AND (description IS NOT ?2 OR status IS NOT ?3 "
+               "customer_id = ?5, insync = ?6, start_date = ?7, end_date = ?8, note = ?9, "
+               "version = version + 1 WHERE subscription_id = ?1 AND (description IS NOT ?2 OR status IS NOT ?3 "
                "OR product_id IS NOT ?4 OR customer_id IS NOT ?5 OR insync IS NOT ?6 "
                "OR start_date IS NOT ?7 OR end_date IS NOT ?8 OR note IS NOT ?9)");
         upd->bind_all(sid, description, status, product_id, customer_id, insync, start_date,
@@ -1376,9 +1555,7 @@ void sqlite_store::impl::save_subscription(const json& model) {
         upd->run();
     }
 
-    // What is stored now.
-    std::unordered_map<std::string, std::pair<std::string, std::optional<std::string>>> owned;
-    {
+    if (!known) {
         auto q = st(
             "SELECT subscription_instance_id, product_block_id, label FROM subscription_instances "
             "WHERE subscription_id = ?1");
@@ -1388,8 +1565,7 @@ void sqlite_store::impl::save_subscription(const json& model) {
                           std::pair{q->column_text(1), q->column_optional_text(2)});
         }
     }
-    std::map<link, std::string> values;  // (instance, resource type) -> text
-    {
+    if (!known) {
         auto q =
             st("SELECT v.subscription_instance_id, v.resource_type_id, v.value "
                "FROM subscription_instance_values v JOIN subscription_instances i "
@@ -1400,8 +1576,7 @@ void sqlite_store::impl::save_subscription(const json& model) {
             values.emplace(link{q->column_text(0), q->column_text(1)}, q->column_text(2));
         }
     }
-    std::set<relation> relations;
-    {
+    if (!known) {
         auto q =
             st("SELECT r.in_use_by_id, r.depends_on_id, r.domain_model_attr, r.order_id "
                "FROM subscription_instance_relations r JOIN subscription_instances i "
@@ -1638,7 +1813,7 @@ std::int64_t sqlite_store::insert_step(const step_row& s) {
         "INSERT INTO process_steps (stepid, pid, name, step_key, status, state, created_by, "
         "started_at, completed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     q->bind_all(s.step_id.empty() ? new_uuid() : s.step_id, s.process_id, s.name,
-                nullable(s.step_key), s.status, s.state.dump(), nullable(s.created_by),
+                nullable(s.step_key), s.status, compact_json(s.state), nullable(s.created_by),
                 s.started_at.empty() ? completed : s.started_at, completed);
     q->run();
     return impl_->db.last_insert_rowid();
@@ -1685,7 +1860,7 @@ std::optional<step_row> sqlite_store::last_step(const std::string& process_id) {
 void sqlite_store::update_step(const step_row& s) {
     auto q = impl_->st(
         "UPDATE process_steps SET status = ?2, state = ?3, completed_at = ?4 WHERE seq = ?1");
-    q->bind_all(s.seq, s.status, s.state.dump(),
+    q->bind_all(s.seq, s.status, compact_json(s.state),
                 s.completed_at.empty() ? now_iso() : s.completed_at);
     q->run();
     if (impl_->db.changes() == 0) throw store_error(fmt::format("unknown step row {}", s.seq));
@@ -1708,7 +1883,7 @@ void sqlite_store::insert_input_state(const std::string& process_id, const json&
     auto q = impl_->st(
         "INSERT INTO input_states (input_state_id, pid, input_state, input_time, input_type) "
         "VALUES (?1, ?2, ?3, ?4, ?5)");
-    q->bind_all(new_uuid(), process_id, input.dump(), now_iso(), input_type);
+    q->bind_all(new_uuid(), process_id, compact_json(input), now_iso(), input_type);
     q->run();
 }
 

@@ -31,6 +31,10 @@ class sqlite_store final : public store {
     void commit() override;
     void rollback() override;
     bool in_transaction() const override;
+    void begin_group() override;
+    void commit_group() override;
+    void rollback_group() override;
+    bool in_group() const override;
 
     void sync_catalog(const catalog_model& model) override;
     std::vector<product_row> products() override;

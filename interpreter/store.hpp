@@ -102,6 +102,16 @@ class store {
     virtual void rollback() = 0;
     virtual bool in_transaction() const = 0;
 
+    // Group commit. Between begin_group() and commit_group() the transactions above become
+    // savepoints of one outer transaction: a step's writes still commit or roll back together,
+    // but they reach the disk (and other programs) only with commit_group(), in one write for
+    // many steps. Nothing may be reported done before commit_group() returns.
+    // rollback_group() undoes everything since begin_group().
+    virtual void begin_group() = 0;
+    virtual void commit_group() = 0;
+    virtual void rollback_group() = 0;
+    virtual bool in_group() const = 0;
+
     // Catalog. Brings products, blocks, resource types, fixed inputs, workflows and their links
     // in line with `model` and keeps it for the domain calls below. Refuses, with a message
     // naming what would be orphaned, to remove a product or block that subscriptions use.

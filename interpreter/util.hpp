@@ -9,7 +9,8 @@
 
 namespace wfrun {
 
-// A random version-4 UUID in lower-case text form.
+// A time-ordered version-7 UUID in lower-case text form: each is greater than the one before
+// (within one thread).
 std::string new_uuid();
 
 // The current UTC time as `YYYY-MM-DDTHH:MM:SS.ffffff+00:00`.
