@@ -1,13 +1,16 @@
 // The engine benchmark: how many durable steps wfrun completes per second on the
-// terminate_user_group shape, next to the floor (the same rows written by a bare loop of
-// prepared statements in the same transactions), an in-memory store, and the peers' figures.
-// It prints a table and, last, one JSON object with every figure of the run.
+// terminate_user_group shape, next to the floor (the same rows, in the same tables, written by a
+// bare loop of prepared statements in the same transactions), an in-memory store,
+// synchronous=FULL with and without group commit, and the peers' figures. It prints a table and,
+// last, one JSON object with every figure of the run. bench/run.sh runs it with the peers and the
+// linter benchmark.
 //
-//   wfrun_engine_bench [--n N] [--peers FILE] [--rss N]
+//   wfrun_engine_bench [--n N] [--peers FILE] [--rss-large N] [--only FIGURE]
 //
 // --peers FILE reads the lines `../shared/bench/peers/run` prints (peer=... executions_per_s=...)
-// and adds the ratios. --rss N runs N sequential create_user_group processes and prints the peak
-// resident memory (the main run starts itself with --rss for 1,000 and 100,000).
+// and adds the ratios. Peak resident memory is measured in child processes running 1,000 and
+// --rss-large (default 100,000) create_user_group processes one after another (--rss N is that
+// child's mode). --only durable|floor|memory|full|group runs one figure, for profiling.
 #include <sqlite3.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -88,9 +91,15 @@ struct figure {
 // N terminate_user_group processes on N existing groups; with `group` > 0, started as a batch
 // (interpreter/batch.hpp) with group commit of that many processes.
 figure durable(const std::string& path, bool full, std::size_t n, std::size_t group = 0) {
-    setup s(path, full);
     std::vector<std::string> groups;
-    for (std::size_t i = 0; i < n; ++i) groups.push_back(s.create_group(i));
+    bool memory = path == ":memory:";
+    if (!memory) {  // the groups are made with synchronous=NORMAL: only the terminates are timed
+        setup made(path, false);
+        for (std::size_t i = 0; i < n; ++i) groups.push_back(made.create_group(i));
+    }
+    setup s(path, full);
+    if (memory)
+        for (std::size_t i = 0; i < n; ++i) groups.push_back(s.create_group(i));
     std::size_t completed = 0;
     std::string last_pid;
     auto t0 = clock_type::now();
@@ -341,8 +350,11 @@ int main(int argc, char** argv) {
         auto peers = read_peers(peers_file);
         if (peers.count("aws-local-stepfunctions"))
             out["memory_over_aws_local_stepfunctions"] = memory.executions_per_s / peers["aws-local-stepfunctions"];
-        if (peers.count("bpmn-engine"))
+        if (peers.count("bpmn-engine")) {
             out["durable_over_bpmn_engine"] = normal.executions_per_s / peers["bpmn-engine"];
+            out["group_commit_over_bpmn_engine"] = normal_group.executions_per_s / peers["bpmn-engine"];
+        }
+        for (const auto& [peer, eps] : peers) out["peer_" + peer + "_executions_per_s"] = eps;
     }
 
     std::cout << fmt::format("{:<44} {:>14} {:>12}\n", "figure", "executions/s", "steps/s");
@@ -360,8 +372,11 @@ int main(int argc, char** argv) {
     if (out.contains("memory_over_aws_local_stepfunctions"))
         std::cout << fmt::format("{:<44} {:>14.2f}\n", "in-memory / aws-local-stepfunctions",
                                  out["memory_over_aws_local_stepfunctions"].get<double>());
-    if (out.contains("durable_over_bpmn_engine"))
+    if (out.contains("durable_over_bpmn_engine")) {
         std::cout << fmt::format("{:<44} {:>14.2f}\n", "durable / bpmn-engine", out["durable_over_bpmn_engine"].get<double>());
+        std::cout << fmt::format("{:<44} {:>14.2f}\n", "NORMAL group commit / bpmn-engine",
+                                 out["group_commit_over_bpmn_engine"].get<double>());
+    }
     std::cout << fmt::format("{:<44} {:>11} KiB\n", "peak RSS, 1,000 processes", rss_1k);
     std::cout << fmt::format("{:<44} {:>11} KiB\n", "peak RSS, large run", rss_100k);
     std::cout << out.dump() << '\n';

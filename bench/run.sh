@@ -49,4 +49,11 @@ jq -c -n --slurpfile lint "$out/lint.json" --slurpfile engine "$out/engine.json"
   + (if $asl_chain != "" then {asl_validator_chain_seconds: ($asl_chain | tonumber),
        lint_chain_over_asl_validator: (($asl_chain | tonumber) / $f.lint_chain_seconds)} else {} end)
   + (if $asl_small != "" then {asl_validator_definitions_per_s: ($asl_small | tonumber),
-       lint_files_over_asl_validator: (($f.lint_files / $f.lint_files_seconds) / ($asl_small | tonumber))} else {} end)'
+       lint_files_over_asl_validator: (($f.lint_files / $f.lint_files_seconds) / ($asl_small | tonumber))} else {} end)
+  | . + {targets_met: {
+      durable_over_floor_at_least_0_7: (.durable_over_floor >= 0.7),
+      memory_over_aws_local_stepfunctions_at_least_10: (if .memory_over_aws_local_stepfunctions then .memory_over_aws_local_stepfunctions >= 10 else null end),
+      durable_over_bpmn_engine_at_least_100: (if .durable_over_bpmn_engine then .durable_over_bpmn_engine >= 100 else null end),
+      full_group_over_full_at_least_5: (.full_group_over_full >= 5),
+      lint_chain_over_asl_validator_at_least_100: (if .lint_chain_over_asl_validator then .lint_chain_over_asl_validator >= 100 else null end),
+      rss_large_within_10_percent_of_1000: (.rss_large_over_1000 <= 1.1)}}'

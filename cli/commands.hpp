@@ -1,6 +1,7 @@
 // The wfrun subcommands, one function each; main.cpp wires them to the command line.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,8 +14,13 @@ struct start_args {
     std::string workflow;
     std::optional<std::string> input;
     bool json = false;
-    bool interactive = false;  // ask on the terminal even when standard input is not one
+    bool interactive = false;          // ask on the terminal even when standard input is not one
+    std::optional<std::string> batch;  // a JSON Lines file of inputs, or - for standard input
+    bool no_group_commit = false;
+    std::size_t group_size = 64;
+    std::size_t group_window_ms = 100;
 };
+// With `batch`: one process per line, a progress line on a terminal, a summary at the end.
 int cmd_start(app& a, const start_args& args);
 int cmd_form(app& a, const std::string& workflow, const std::optional<std::string>& input);
 int cmd_show(app& a, const std::string& pid, bool json);

@@ -1,12 +1,22 @@
-// Commands on processes: start (with the form protocol, interactively on a terminal), form,
-// show, ps, abort, resume (input for a suspended process, a retry for a failed or waiting one,
-// every due retry and expired wait with --due), and the engine's pause switch.
+// Commands on processes: start (with the form protocol, interactively on a terminal, or one
+// process per line of a JSON Lines file with --batch), form, show, ps, abort, resume (input for
+// a suspended process, a retry for a failed or waiting one, every due retry and expired wait
+// with --due), and the engine's pause switch.
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <optional>
 
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "interpreter/batch.hpp"
 #include "interpreter/util.hpp"
 
 namespace wfrun::cli {
@@ -119,6 +129,181 @@ void print_form(const form_outcome& o) {
     std::cout << json{{"form", o.form}, {"meta", o.meta}}.dump(2) << '\n';
 }
 
+// --- start --batch ---
+
+bool blank(const std::string& line) {
+    return line.find_first_not_of(" \t\r") == std::string::npos;
+}
+
+// 1234567 -> "1,234,567"
+std::string grouped(std::size_t n) {
+    auto digits = std::to_string(n);
+    std::string out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+        out += digits[i];
+    }
+    return out;
+}
+
+// Statuses in the order people look for them: completed first, the others by name.
+std::vector<std::pair<std::string, std::size_t>> ordered(const batch_summary& s) {
+    std::vector<std::pair<std::string, std::size_t>> out;
+    if (s.completed() > 0) out.emplace_back("completed", s.completed());
+    for (const auto& [status, n] : s.by_status)
+        if (status != "completed") out.emplace_back(status, n);
+    return out;
+}
+
+// The line on standard error that shows how far a batch got, redrawn after a commit (lines
+// arrive in bursts, a whole group at a time) but at most ten times a second.
+class batch_progress {
+  public:
+    // `total` is 0 when the input could not be counted beforehand (standard input, a pipe).
+    explicit batch_progress(std::size_t total) : total_(total) {}
+
+    void update(const batch_summary& so_far) {
+        if (clock::now() - drawn_ < std::chrono::milliseconds(100)) return;
+        draw(so_far);
+    }
+
+    // The final state stays on screen, with the overall rate.
+    void finish(const batch_summary& so_far) {
+        draw(so_far);
+        std::cerr << '\n';
+    }
+
+  private:
+    using clock = std::chrono::steady_clock;
+
+    void draw(const batch_summary& s) {
+        constexpr std::size_t width = 20;
+        std::string line;
+        if (total_ > 0) {
+            auto filled = std::min(width, s.items * width / total_);
+            line = fmt::format("[{}{}] {}/{} processes", std::string(filled, '#'),
+                               std::string(width - filled, '.'), grouped(s.items), grouped(total_));
+        } else {
+            line = fmt::format("{} processes", grouped(s.items));
+        }
+        line += fmt::format("  completed {}", grouped(s.completed()));
+        for (const auto& [status, n] : ordered(s))
+            if (status != "completed") line += fmt::format("  {} {}", status, grouped(n));
+        std::chrono::duration<double> elapsed = clock::now() - started_;
+        if (s.items > 0 && elapsed.count() > 0)
+            line += fmt::format(
+                "  {}/s",
+                grouped(static_cast<std::size_t>(std::llround(s.items / elapsed.count()))));
+        std::cerr << '\r' << line << "\x1b[K" << std::flush;  // erase what a longer line left
+        drawn_ = clock::now();
+    }
+
+    std::size_t total_;
+    clock::time_point started_ = clock::now();
+    clock::time_point drawn_{};
+};
+
+void print_batch_summary(const batch_summary& s, const std::vector<batch_item>& not_completed) {
+    std::string counts;
+    for (const auto& [status, n] : ordered(s))
+        counts += fmt::format("{}{} {}", counts.empty() ? ": " : ", ", n, paint_status(status));
+    std::cout << fmt::format("{} {}{}\n", s.items, s.items == 1 ? "process" : "processes", counts);
+    for (const auto& item : not_completed)
+        std::cout << fmt::format(
+            "line {}: {}: {}{}\n", item.line, paint_status(item.status), item.message,
+            item.process_id.empty() ? "" : fmt::format(" (process {})", item.process_id));
+}
+
+json batch_summary_json(const batch_summary& s, const std::vector<batch_item>& not_completed) {
+    json items = json::array();
+    for (const auto& item : not_completed)
+        items.push_back(
+            {{"line", item.line},
+             {"status", item.status},
+             {"process_id", item.process_id.empty() ? json(nullptr) : json(item.process_id)},
+             {"message", item.message}});
+    return {{"total", s.items}, {"by_status", s.by_status}, {"not_completed", std::move(items)}};
+}
+
+// Non-blank lines of a regular file, for the progress bar's total; 0 for anything else (a
+// pipe cannot be read twice). Leaves `in` at the start.
+std::size_t count_lines(const std::string& path, std::ifstream& in) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) return 0;
+    std::size_t n = 0;
+    for (std::string line; std::getline(in, line);)
+        if (!blank(line)) ++n;
+    in.clear();
+    in.seekg(0);
+    return n;
+}
+
+int start_batch(app& a, const workflow_plan& plan, const start_args& args) {
+    const std::string& path = *args.batch;
+    std::ifstream file;
+    if (path != "-") {
+        std::error_code ec;
+        if (std::filesystem::is_directory(path, ec)) {
+            std::cerr << fmt::format("cannot read {}: it is a folder\n", path);
+            return exit_usage;
+        }
+        file.open(path);
+        if (!file) {
+            std::cerr << fmt::format("cannot read {}: {}\n", path, std::strerror(errno));
+            return exit_usage;
+        }
+    }
+    std::istream& input = path == "-" ? std::cin : file;
+
+    std::optional<batch_progress> progress;
+    if (stderr_is_terminal()) {
+        progress.emplace(path == "-" ? 0 : count_lines(path, file));
+        progress->update({});  // before the first commit, which may take a while
+    }
+
+    batch_options options;
+    options.group_commit = !args.no_group_commit;
+    options.group_size = args.group_size;
+    options.group_window = std::chrono::milliseconds(args.group_window_ms);
+
+    // Kept here rather than taken from run_batch's result, so that a batch the store stops
+    // half-way still reports every line that was committed.
+    batch_summary so_far;
+    std::vector<batch_item> not_completed;
+    std::size_t last_line = 0;
+    auto observe = [&](const batch_item& item) {
+        last_line = item.line;
+        ++so_far.items;
+        ++so_far.by_status[item.status];
+        if (item.status != "completed") not_completed.push_back(item);
+    };
+    auto committed = [&] {
+        if (progress) progress->update(so_far);
+    };
+    std::optional<std::string> stopped;
+    try {
+        run_batch(*a.eng, plan, input, options, observe, committed);
+        if (input.bad()) stopped = fmt::format("cannot read {}: {}", path, std::strerror(errno));
+    } catch (const std::exception& e) {
+        stopped = e.what();
+    }
+    if (progress) progress->finish(so_far);
+
+    if (args.json) {
+        auto out = batch_summary_json(so_far, not_completed);
+        if (stopped) out["error"] = *stopped;
+        std::cout << out.dump(2) << '\n';
+    } else {
+        print_batch_summary(so_far, not_completed);
+    }
+    if (stopped) {
+        std::cerr << fmt::format("the batch stopped: {}\nnothing after line {} was kept\n",
+                                 *stopped, last_line);
+        return exit_stopped;
+    }
+    return so_far.all_completed() ? exit_ok : exit_stopped;
+}
+
 }  // namespace
 
 int cmd_start(app& a, const start_args& args) {
@@ -129,6 +314,7 @@ int cmd_start(app& a, const start_args& args) {
         std::cerr << engine_locked_message << '\n';
         return exit_usage;
     }
+    if (args.batch) return start_batch(a, *plan, args);
     bool interactive = args.interactive || (!args.input && stdin_is_terminal());
     json pages = args.input ? read_input(*args.input) : json::array();
     bool asked_last = false;  // the last page came from the prompt

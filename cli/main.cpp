@@ -81,9 +81,40 @@ int main(int argc, char** argv) {
     start_args start;
     auto* start_cmd = cli.add_subcommand("start", "start a process");
     start_cmd->add_option("workflow", start.workflow, "workflow name")->required();
-    start_cmd->add_option("--input", start.input, "form pages as a JSON list, or - for standard input");
-    start_cmd->add_flag("--json", start.json, "print {\"id\", \"status\"}");
-    start_cmd->add_flag("--interactive", start.interactive, "ask for the form's pages on standard input");
+    auto* input_opt = start_cmd->add_option("--input", start.input,
+                                            "form pages as a JSON list, or - for standard input");
+    start_cmd->add_flag("--json", start.json,
+                        "print {\"id\", \"status\"}; with --batch, the summary as one JSON object");
+    auto* interactive_opt = start_cmd->add_flag("--interactive", start.interactive,
+                                                "ask for the form's pages on standard input");
+    auto* batch_opt = start_cmd->add_option(
+        "--batch", start.batch,
+        "start one process per line of FILE (JSON Lines, - for standard input), each line the "
+        "pages --input takes; prints a summary of statuses, exit 1 when any did not complete");
+    batch_opt->type_name("FILE")->excludes(input_opt)->excludes(interactive_opt);
+    auto* no_group_opt = start_cmd->add_flag(
+        "--no-group-commit", start.no_group_commit,
+        "with --batch: commit every step on its own and report each process as it ends "
+        "(slower; by default the steps of up to --group-size processes share one commit)");
+    no_group_opt->needs(batch_opt);
+    start_cmd
+        ->add_option("--group-size", start.group_size,
+                     "with --batch: processes per commit; a crash loses at most the uncommitted "
+                     "group, never a reported process")
+        ->type_name("N")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber)
+        ->needs(batch_opt)
+        ->excludes(no_group_opt);
+    start_cmd
+        ->add_option(
+            "--group-window", start.group_window_ms,
+            "with --batch: commit a group after this many milliseconds even when it is not full")
+        ->type_name("MS")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber)
+        ->needs(batch_opt)
+        ->excludes(no_group_opt);
     start_cmd->callback([&] { rc = cmd_start(a, start); });
 
     std::string workflow;

@@ -17,6 +17,9 @@ bool stdout_is_terminal() {
 bool stdin_is_terminal() {
     return isatty(STDIN_FILENO) != 0;
 }
+bool stderr_is_terminal() {
+    return isatty(STDERR_FILENO) != 0;
+}
 
 namespace {
 

@@ -12,6 +12,7 @@ namespace wfrun::cli {
 
 bool stdout_is_terminal();
 bool stdin_is_terminal();
+bool stderr_is_terminal();
 
 // A status coloured for a terminal: green for success/completed, red for failed, ...
 std::string paint_status(const std::string& status);

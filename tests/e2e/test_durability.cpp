@@ -4,6 +4,7 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -258,6 +259,86 @@ TEST_CASE(
         CHECK(a.err.find("database is locked") == std::string::npos);
         CHECK(b.err.find("database is locked") == std::string::npos);
         CHECK(processes_of(s, group).size() == 1);
+    }
+}
+
+// A terminate that kills wfrun inside its `unsync_unchecked` step, only for the line that asks
+// for it: WFRUN_FAULT's crash fires every time the step runs, so the step runs on one line only.
+const char* crash_on_request = R"(
+form crash_form {
+    crash: bool = false
+}
+
+workflow crashable_termination {
+    description  "Terminate a user group, crashing on request"
+    target       TERMINATE
+    product_type UserGroup
+    form         crash_form
+
+    steps init
+        >> store_process_subscription(Target.TERMINATE)
+        >> unsync
+        >> deprovision_user_group
+        >> set_status(SubscriptionLifecycle.TERMINATED)
+        >> if crash { unsync_unchecked }
+        >> resync
+        >> done
+}
+)";
+
+TEST_CASE("a crash in a batch loses the open group whole, never a committed process") {
+    sandbox s;
+    auto catalog = catalog_with(s, crash_on_request);
+    std::vector<std::string> groups;
+    for (int i = 1; i <= 4; ++i) groups.push_back(s.create_group("Group " + std::to_string(i)));
+    {
+        std::ofstream lines(s.dir() + "/terminate.jsonl");
+        for (std::size_t i = 0; i < groups.size(); ++i)
+            lines << json::array({{{"subscription_id", groups[i]}}, {{"crash", i == 3}}}).dump()
+                  << '\n';
+    }
+    auto run_batch = [&](std::vector<std::string> options) {
+        std::vector<std::string> args{"start", "crashable_termination", "--batch",
+                                      "terminate.jsonl"};
+        args.insert(args.end(), options.begin(), options.end());
+        auto r = s.run(args, "", {catalog, "WFRUN_FAULT=unsync_unchecked=crash"});
+        CHECK(r.code == 128 + 9);
+        CHECK(s.query("PRAGMA integrity_check")[0]["integrity_check"] == "ok");
+        return s.query(
+            "SELECT pid, last_status FROM processes WHERE workflow_name = "
+            "'crashable_termination' ORDER BY started_at");
+    };
+    auto subscription = [&](std::size_t i) {
+        return s.query("SELECT status, insync FROM subscriptions WHERE subscription_id = '" +
+                       groups[i] + "'")[0];
+    };
+    auto untouched = json{{"status", "active"}, {"insync", 1}};
+    auto terminated = json{{"status", "terminated"}, {"insync", 1}};
+
+    SECTION("one group for the whole batch: nothing of it is left") {
+        // No time limit on the group, so that a slow machine does not commit it early.
+        auto procs = run_batch({"--group-window", "3600000"});
+        CHECK(procs.empty());
+        for (std::size_t i = 0; i < groups.size(); ++i) CHECK(subscription(i) == untouched);
+        CHECK(s.query("SELECT count(*) AS n FROM processes")[0]["n"] == 4);  // the creates
+    }
+    SECTION("--group-size 1: every process before the crash is committed and completed") {
+        auto procs = run_batch({"--group-size", "1"});
+        REQUIRE(procs.size() == 3);
+        for (const auto& p : procs) CHECK(p["last_status"] == "completed");
+        for (std::size_t i = 0; i < 3; ++i) CHECK(subscription(i) == terminated);
+        CHECK(subscription(3) == untouched);
+    }
+    SECTION("--no-group-commit: the crashed process keeps the steps it committed") {
+        auto procs = run_batch({"--no-group-commit"});
+        REQUIRE(procs.size() == 4);
+        for (std::size_t i = 0; i < 3; ++i) CHECK(procs[i]["last_status"] == "completed");
+        CHECK(procs[3]["last_status"] == "running");
+        CHECK(subscription(3) == json{{"status", "terminated"}, {"insync", 0}});
+        auto ps = s.run({"ps", "--json"}, "", {catalog}).json();
+        auto orphans = std::count_if(ps.begin(), ps.end(),
+                                     [](const json& p) { return p.value("orphaned", false); });
+        CHECK(orphans == 1);
     }
 }
 

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <limits>
 #include <random>
 #include <thread>
 
@@ -160,9 +161,10 @@ TEST_CASE("uuids and timestamps have their canonical form", "[store]") {
     std::string id = new_uuid();
     REQUIRE(id.size() == 36);
     CHECK(id[8] == '-');
-    CHECK(id[14] == '4');
+    CHECK(id[14] == '7');
     CHECK(std::string("89ab").find(id[19]) != std::string::npos);
-    CHECK(new_uuid() != id);
+    std::string next = new_uuid();
+    CHECK(next > id);  // time-ordered, so that indexes on ids grow at one end
     std::string t = now_iso();
     REQUIRE(t.size() == 32);
     CHECK(t[10] == 'T');
@@ -769,6 +771,105 @@ TEST_CASE("a second connection waits for the writer instead of failing", "[store
     CHECK_FALSE(a.global_lock());
 }
 
+TEST_CASE("group commit: steps are savepoints, the group commits or vanishes whole", "[store]") {
+    temp_dir dir;
+    sqlite_store s(dir.file());
+    s.sync_catalog(tutorial_model());
+    sqlite_store reader(dir.file());  // another program looking at the same file
+
+    auto new_process = [&] {
+        process_row p;
+        p.process_id = new_uuid();
+        p.workflow_name = "create_user_group";
+        p.last_status = "running";
+        return p;
+    };
+    auto add_step = [&](const process_row& p, const char* name) {
+        step_row st;
+        st.process_id = p.process_id;
+        st.name = name;
+        st.status = "success";
+        st.state = json::object();
+        s.insert_step(st);
+    };
+    auto step_names = [](store& from, const process_row& p) {
+        std::vector<std::string> names;
+        for (const auto& st : from.steps(p.process_id)) names.push_back(st.name);
+        return names;
+    };
+
+    s.begin_group();
+    CHECK(s.in_group());
+    CHECK_FALSE(s.in_transaction());
+    CHECK_THROWS_AS(s.begin_group(), store_error);
+
+    auto first = new_process();
+    s.begin();
+    CHECK(s.in_transaction());
+    CHECK_THROWS_AS(s.begin(), store_error);
+    s.insert_process(first);
+    add_step(first, "Start");
+    s.commit();
+    CHECK_FALSE(s.in_transaction());
+
+    // A failing step: its savepoint goes, the steps before and after it stay.
+    s.begin();
+    add_step(first, "Create subscription");
+    json lost = s.create_subscription(product_id(s, "User Group"), "c");
+    s.rollback();
+    s.begin();
+    add_step(first, "Done");
+    s.commit();
+
+    auto second = new_process();
+    s.begin();
+    s.insert_process(second);
+    add_step(second, "Start");
+    s.commit();
+
+    CHECK(step_names(s, first) == std::vector<std::string>{"Start", "Done"});
+    CHECK_FALSE(s.load_subscription(lost["subscription_id"]));
+    CHECK_FALSE(reader.process(first.process_id));  // nothing is visible before the group commits
+
+    s.begin();
+    CHECK_THROWS_AS(s.commit_group(), store_error);  // a step is still open
+    s.commit();
+    s.commit_group();
+    CHECK_FALSE(s.in_group());
+    CHECK_THROWS_AS(s.commit_group(), store_error);
+    REQUIRE(reader.process(first.process_id));
+    CHECK(reader.process(second.process_id));
+    CHECK(step_names(reader, first) == std::vector<std::string>{"Start", "Done"});
+    CHECK(count(reader, "subscriptions") == 0);
+
+    // rollback_group() undoes every step of the group, committed savepoints included.
+    auto undone = new_process();
+    s.begin_group();
+    s.begin();
+    s.insert_process(undone);
+    s.commit();
+    s.rollback_group();
+    CHECK_FALSE(s.in_group());
+    CHECK_FALSE(s.process(undone.process_id));
+    s.rollback_group();  // nothing open: nothing to do
+
+    // A program that dies with a group open (here: the store destroyed) leaves nothing of it.
+    auto abandoned = new_process();
+    {
+        sqlite_store dying(dir.file());
+        dying.sync_catalog(tutorial_model());
+        dying.begin_group();
+        dying.begin();
+        dying.insert_process(abandoned);
+        dying.commit();
+    }
+    CHECK_FALSE(reader.process(abandoned.process_id));
+    sqlite_store reopened(dir.file());
+    CHECK_FALSE(reopened.process(abandoned.process_id));
+    CHECK(reopened.processes({}).size() == 2);
+    CHECK(reopened.sql().query("PRAGMA integrity_check").at(0).at("integrity_check") == "ok");
+}
+
 // Not run by default: `store_tests "[.bench]"` prints what one step's transaction costs.
 TEST_CASE("benchmark: a step per transaction", "[.bench]") {
     temp_dir dir;
@@ -803,4 +904,36 @@ TEST_CASE("benchmark: a step per transaction", "[.bench]") {
                   .count();
     WARN("load + save + step + process update, synchronous=NORMAL: " << us / n << " us per step");
     CHECK(s.steps(p.process_id).size() == static_cast<std::size_t>(n));
+}
+
+TEST_CASE("a step's state is stored as exactly the text json::dump() writes", "[store]") {
+    temp_dir dir;
+    sqlite_store s(dir.file());
+    s.sync_catalog(tutorial_model());
+    process_row p;
+    p.process_id = new_uuid();
+    p.workflow_name = "create_user_group";
+    p.last_status = "running";
+    s.insert_process(p);
+    // Plain and escaped strings, UTF-8, control characters, every kind of number, nesting.
+    json state = {{"plain", "Group One"},
+                  {"quote \"and\" back\\slash", "tab\there\nnew line"},
+                  {"utf8", "caf\u00e9 \xf0\x9f\x98\x80"},
+                  {"control", std::string("a\x01" "b\x1f", 4)},
+                  {"del", "\x7f"},
+                  {"ints", {0, -1, 42, std::numeric_limits<std::int64_t>::min()}},
+                  {"unsigned", std::numeric_limits<std::uint64_t>::max()},
+                  {"floats", {0.1, -2.5, 1e300, 3.0}},
+                  {"empty", {{"object", json::object()}, {"array", json::array()}, {"null", nullptr}}},
+                  {"flags", {true, false}}};
+    step_row st;
+    st.process_id = p.process_id;
+    st.name = "Start";
+    st.status = "success";
+    st.state = state;
+    s.insert_step(st);
+    auto rows = s.sql().query("SELECT state FROM process_steps WHERE pid = ?", {p.process_id});
+    REQUIRE(rows.size() == 1);
+    CHECK(rows.at(0).at("state").get<std::string>() == state.dump());
+    CHECK(s.steps(p.process_id).at(0).state == state);
 }
