@@ -307,7 +307,7 @@ int main(int argc, char** argv) {
         for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(p + suffix);
         return p;
     };
-    std::size_t full_n = std::max<std::size_t>(n / 10, 50);
+    std::size_t full_n = std::max<std::size_t>(n / 4, 100);  // FULL is slow where a sync is
     if (!only.empty()) {  // one figure, for profiling
         figure f;
         if (only == "memory") f = durable(":memory:", false, n);

@@ -7,8 +7,9 @@
 //   files   a catalog of N workflow files, each with its own form (N up to 1,000).
 //
 // Each line gives the size, the best of a few runs, and the time per step or per file; a flat
-// time per unit means linear growth. The peers' figures (asl-validator on a 10,000-state chain
-// and on small definitions) come from ../shared/bench/peers/run.
+// time per unit means linear growth. The last line is one JSON object with the figures of the
+// largest sizes, for scripts. The peers' figures (asl-validator on a 10,000-state chain and on
+// small definitions) come from ../shared/bench/peers/run.
 // Usage: wfrun_lint_bench [REPEATS]
 #include <algorithm>
 #include <chrono>
@@ -98,6 +99,9 @@ int main(int argc, char** argv) {
     const auto root = fs::temp_directory_path() / fmt::format("wfrun-lint-bench-{}", ::getpid());
     fs::create_directories(root);
 
+    std::size_t chain_steps = 0, files = 0;
+    double chain_seconds = 0, files_seconds = 0;
+
     std::cout << "# one workflow, a chain of N steps\n";
     for (std::size_t n : {1250, 2500, 5000, 10000}) {
         auto dir = fresh_dir(root, fmt::format("chain{}", n));
@@ -107,6 +111,8 @@ int main(int argc, char** argv) {
         std::cout << fmt::format(
             "lint chain_steps={:<6} seconds={:.4f} us_per_step={:.2f} diagnostics={}\n", n, s,
             s * 1e6 / static_cast<double>(n), diags);
+        chain_steps = n;
+        chain_seconds = s;
     }
 
     std::cout << "# a catalog of N workflow files (8 steps and a form each)\n";
@@ -120,7 +126,14 @@ int main(int argc, char** argv) {
         std::cout << fmt::format(
             "lint files={:<5} seconds={:.4f} ms_per_file={:.3f} diagnostics={}\n", n, s,
             s * 1e3 / static_cast<double>(n), diags);
+        files = n;
+        files_seconds = s;
     }
     fs::remove_all(root);
+
+    std::cout << fmt::format(
+        "{{\"lint_chain_steps\":{},\"lint_chain_seconds\":{:.6f},\"lint_files\":{},"
+        "\"lint_files_seconds\":{:.6f}}}\n",
+        chain_steps, chain_seconds, files, files_seconds);
     return 0;
 }

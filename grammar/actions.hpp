@@ -2,13 +2,17 @@
 //
 // Each node is built in its own state: `node_scope<Node>` creates a fresh node when its rule
 // starts, hands it to the rules inside as their state, and only on success moves it into the
-// parent through `success(node, parent)`. A rule that fails and is backtracked over therefore
-// leaves nothing behind. The other actions fill in the node they are given from the matched
-// text. Nothing here looks anything up; checks belong to later passes.
+// parent through `success(node, parent)`; chain elements are built in place at the end of the
+// parent's list instead (`list_node_scope`) and taken out again on failure. A rule that fails
+// and is backtracked over therefore leaves nothing behind. The other actions fill in the node
+// they are given from the matched text. Nothing here looks anything up; checks belong to later
+// passes.
 #pragma once
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <string>
@@ -27,16 +31,64 @@ namespace wfrun::grammar {
 inline constexpr std::size_t max_nesting = 64;
 
 // What every action may need besides the node it builds.
-struct context {
-    std::shared_ptr<const std::string> file_name;  // shared by every position of the file
-    ast::file* file = nullptr;                     // where comments go
-    std::size_t depth = 0;                         // current nesting, see max_nesting
-    std::size_t comments_end = 0;                  // byte offset after the last kept comment
+//
+// The input does not track lines (PEGTL's lazy mode), so that reading a byte costs no more than
+// moving a pointer, and backtracking restores a pointer only. Positions are counted here instead,
+// from the last position asked for: the parser asks in nearly increasing order, so each byte is
+// looked at about once. Lines and columns are PEGTL's: a line ends at `\n` (CRLF counts once),
+// columns count bytes.
+class context {
+  public:
+    context(std::shared_ptr<const std::string> file_name, ast::file* file, const char* begin)
+        : file_name_(std::move(file_name)),
+          file_(file),
+          begin_(begin),
+          comments_end_(begin),
+          cursor_(begin),
+          line_start_(begin) {}
 
-    template <typename Iterator>
-    ast::position at(const Iterator& it) const {
-        return ast::position{file_name, it.line, it.column};
+    std::size_t depth = 0;  // current nesting, see max_nesting
+
+    // The position of `p`, a pointer into the source.
+    ast::position at(const char* p) {
+        if (p >= cursor_) {
+            while (cursor_ != p) {
+                const void* nl = std::memchr(cursor_, '\n', static_cast<std::size_t>(p - cursor_));
+                if (nl == nullptr) {
+                    break;
+                }
+                ++line_;
+                cursor_ = static_cast<const char*>(nl) + 1;
+                line_start_ = cursor_;
+            }
+        } else {
+            // Back over what an alternative that failed had read.
+            line_ -= static_cast<std::size_t>(std::count(p, cursor_, '\n'));
+            line_start_ = p;
+            while (line_start_ != begin_ && line_start_[-1] != '\n') --line_start_;
+        }
+        cursor_ = p;
+        return ast::position{file_name_, line_, static_cast<std::size_t>(p - line_start_) + 1};
     }
+
+    // Keeps the comment that spans [begin, end) unless it was kept before: a comment may be
+    // matched again after backtracking.
+    void add_comment(const char* begin, const char* end) {
+        if (begin < comments_end_) {
+            return;
+        }
+        comments_end_ = end;
+        file_->comments.push_back(ast::comment{at(begin), std::string(begin + 1, end)});
+    }
+
+  private:
+    std::shared_ptr<const std::string> file_name_;  // shared by every position of the file
+    ast::file* file_;                               // where comments go
+    const char* begin_;                             // the source
+    const char* comments_end_;                      // after the last comment kept
+    const char* cursor_;                            // the last position asked for
+    const char* line_start_;                        // the start of its line
+    std::size_t line_ = 1;                          // its line
 };
 
 // Appends the UTF-8 encoding of `cp` to `out`; false for surrogates and values past U+10FFFF.
@@ -149,6 +201,31 @@ struct node_scope : p::maybe_nothing {
     }
 };
 
+// Like node_scope, but builds the node in place, at the end of the list it goes into (the
+// action's `list(parent)`), and takes it out again when the rule fails. For chain elements:
+// chains are long, and building each element aside and moving it in costs as much as parsing it.
+template <typename Node, bool Nests = false>
+struct list_node_scope : p::maybe_nothing {
+    template <typename Rule, p::apply_mode A, p::rewind_mode M, template <typename...> class Action,
+              template <typename...> class Control, typename ParseInput, typename Parent>
+    [[nodiscard]] static bool match(ParseInput& in, Parent& parent, context& ctx) {
+        if constexpr (Nests) {
+            if (ctx.depth >= max_nesting) {
+                throw p::parse_error("nesting too deep (more than 64 levels)", in);
+            }
+        }
+        const nesting_guard guard(Nests ? &ctx.depth : nullptr);
+        auto& list = Action<Rule>::list(parent);
+        Node& node = list.emplace_back();
+        node.pos = ctx.at(in.iterator());
+        const bool matched = p::match<Rule, A, M, Action, Control>(in, node, ctx);
+        if (!matched || A != p::apply_mode::action) {
+            list.pop_back();
+        }
+        return matched;
+    }
+};
+
 template <typename Rule>
 struct action : p::nothing<Rule> {};
 
@@ -157,15 +234,9 @@ struct action : p::nothing<Rule> {};
 
 template <>
 struct action<comment> {
-    // A comment may be matched again after backtracking; only the first match is kept.
     template <typename ActionInput, typename Node>
     static void apply(const ActionInput& in, Node& /*unused*/, context& ctx) {
-        const std::size_t offset = in.iterator().byte;
-        if (offset < ctx.comments_end) {
-            return;
-        }
-        ctx.comments_end = offset + in.size();
-        ctx.file->comments.push_back(ast::comment{ctx.at(in.iterator()), in.string().substr(1)});
+        ctx.add_comment(in.begin(), in.end());
     }
 };
 
@@ -423,14 +494,10 @@ struct action<fixed_value> : value_scope {
 // Chains
 
 template <>
-struct action<element> : node_scope<ast::element, true> {
-    static void success(ast::element&& e, ast::workflow_decl& w) {
-        w.steps.push_back(std::move(e));
-    }
-    static void success(ast::element&& e, ast::chain_decl& c) { c.body.push_back(std::move(e)); }
-    static void success(ast::element&& e, ast::element& outer) {
-        outer.body.push_back(std::move(e));
-    }
+struct action<element> : list_node_scope<ast::element, true> {
+    static ast::chain& list(ast::workflow_decl& w) { return w.steps; }
+    static ast::chain& list(ast::chain_decl& c) { return c.body; }
+    static ast::chain& list(ast::element& outer) { return outer.body; }
 };
 template <>
 struct action<next_element> : action<element> {};

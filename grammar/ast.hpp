@@ -28,19 +28,19 @@ struct value {
     enum class kind { string, integer, boolean, duration, name, path, list };
     position pos;
     kind k = kind::name;
-    std::string text;             // string contents (escapes decoded), the name, or "a.b.c"
-    std::int64_t number = 0;      // integer value; duration in milliseconds; boolean 0 or 1
-    std::vector<value> items;     // list items
-    std::string source;           // the literal as written, for messages and `fmt`
+    std::string text;          // string contents (escapes decoded), the name, or "a.b.c"
+    std::int64_t number = 0;   // integer value; duration in milliseconds; boolean 0 or 1
+    std::vector<value> items;  // list items
+    std::string source;        // the literal as written, for messages and `fmt`
 };
 
 // `str`, `int?`, `list(subscription(UserGroup, active))`, `choice("a", "b")`, `UserGroupBlock`.
 struct type_ref {
     position pos;
     std::string name;
-    bool optional = false;              // written with a trailing `?`
-    std::vector<type_ref> args;         // list(T): one; subscription(Type, lifecycle...): names
-    std::vector<std::string> choices;   // choice("a", "b")
+    bool optional = false;             // written with a trailing `?`
+    std::vector<type_ref> args;        // list(T): one; subscription(Type, lifecycle...): names
+    std::vector<std::string> choices;  // choice("a", "b")
 };
 
 // A keyword after a field's type: `required provisioning`, `readonly`, `min 1`, `pattern "x"`.
@@ -119,6 +119,38 @@ struct option {
     std::vector<argument> args;
 };
 
+// An optional member kept on the heap and read like std::optional: for a part that few nodes
+// have and that is as big as the rest of the node. A chain holds thousands of elements, and an
+// element's condition would otherwise make each of them two and a half times as large.
+template <typename T>
+class optional_box {
+  public:
+    optional_box() = default;
+    optional_box(const optional_box& other)
+        : value_(other.value_ ? std::make_unique<T>(*other.value_) : nullptr) {}
+    optional_box(optional_box&&) noexcept = default;
+    optional_box& operator=(const optional_box& other) {
+        value_ = other.value_ ? std::make_unique<T>(*other.value_) : nullptr;
+        return *this;
+    }
+    optional_box& operator=(optional_box&&) noexcept = default;
+    optional_box& operator=(T value) {
+        value_ = std::make_unique<T>(std::move(value));
+        return *this;
+    }
+    ~optional_box() = default;
+
+    bool has_value() const { return value_ != nullptr; }
+    explicit operator bool() const { return has_value(); }
+    const T& operator*() const { return *value_; }
+    T& operator*() { return *value_; }
+    const T* operator->() const { return value_.get(); }
+    T* operator->() { return value_.get(); }
+
+  private:
+    std::unique_ptr<T> value_;
+};
+
 struct element;
 using chain = std::vector<element>;
 
@@ -136,7 +168,7 @@ struct element {
     std::string name;              // step or chain name, form name (input), group title
     bool has_call = false;         // written with parentheses after the name
     std::vector<argument> args;    // step arguments
-    std::optional<condition> cond; // conditional only
+    optional_box<condition> cond;  // conditional only
     chain body;                    // conditional, group and step_group
     std::vector<option> options;   // retry(...), timeout(...)
 };

@@ -23,6 +23,7 @@ const std::string indent_unit = "    ";
 
 struct comment_info {
     std::size_t line = 0;
+    std::size_t column = 0;
     std::string text;  // without the `#`
     bool trailing = false;
 };
@@ -208,6 +209,7 @@ class printer {
         for (const auto& c : file.comments) {
             comment_info info;
             info.line = c.pos.line;
+            info.column = c.pos.column;
             info.text = c.text;
             while (!info.text.empty() && (info.text.back() == ' ' || info.text.back() == '\t' ||
                                           info.text.back() == '\r'))
@@ -464,12 +466,30 @@ class printer {
         return false;
     }
 
+    // Whether a named chain may be printed on one line after `prefix_width` columns: it fits and
+    // no comment has to move. A comment after the start of the first element and before the
+    // start of the last stays between them only with one element per line; one before or after
+    // those goes before or after the declaration; an element's body decides as in fits_inline.
+    bool chain_fits_inline(const ast::chain& chain, std::size_t prefix_width) const {
+        if (prefix_width + render_chain(chain).size() > line_limit) return false;
+        for (const auto& e : chain)
+            if (!e.body.empty() && has_comment_between(e.pos.line, last_line(e))) return false;
+        if (chain.size() < 2) return true;
+        const auto& first = chain.front().pos;
+        const auto& last = chain.back().pos;
+        for (const auto& c : comments_)
+            if (std::tie(c.line, c.column) > std::tie(first.line, first.column) &&
+                std::tie(c.line, c.column) < std::tie(last.line, last.column))
+                return false;
+        return true;
+    }
+
     void print_chain_decl(const ast::chain_decl& ch) {
         std::string lead = "chain " + ch.name + " = ";
-        auto inline_text = render_chain(ch.body);
-        if (!has_comment_between(ch.pos.line, last_line(ch.body)) &&
-            lead.size() + inline_text.size() <= line_limit) {
-            line_at("", lead + inline_text, ch.pos.line);
+        if (chain_fits_inline(ch.body, lead.size())) {
+            // Comments before the first element go before the declaration.
+            line_at("", lead + render_chain(ch.body),
+                    std::max(ch.pos.line, ch.body.front().pos.line));
             return;
         }
         print_chain(ch.body, lead, indent_unit, ch.pos.line);
@@ -514,6 +534,14 @@ class printer {
     }
 };
 
+// `source` with each carriage return that no line feed follows made a line feed.
+std::string bare_cr_as_lf(std::string_view source) {
+    std::string out(source);
+    for (std::size_t i = 0; i < out.size(); ++i)
+        if (out[i] == '\r' && (i + 1 == out.size() || out[i + 1] != '\n')) out[i] = '\n';
+    return out;
+}
+
 }  // namespace
 
 std::string quote_string(std::string_view text) {
@@ -549,7 +577,13 @@ format_result format_source(const std::string& path, std::string_view source) {
         result.diagnostics = std::move(parsed.diagnostics);
         return result;
     }
-    result.text = printer(source, parsed.file).print(parsed.file);
+    // A carriage return that no line feed follows ends a comment but not the line, so code may
+    // follow a comment on the same line; the layout, anchored on lines, would move one of them
+    // each time round. fmt reads such a carriage return as the line break it looks like: as
+    // whitespace it is one either way, so the program stays the same.
+    const std::string text = bare_cr_as_lf(source);
+    if (text != source) parsed = parse_source(path, text);
+    result.text = printer(text, parsed.file).print(parsed.file);
     return result;
 }
 

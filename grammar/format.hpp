@@ -1,7 +1,8 @@
 // `wfrun fmt`: one canonical layout for `.wf` files, printed from the syntax tree. Comments are
 // kept where they were (a comment on its own line stays before what followed it, a comment at
 // the end of a line stays at the end of that line), single blank lines between members are
-// kept, and formatting a formatted file changes nothing.
+// kept, and formatting a formatted file changes nothing. A carriage return without a line feed
+// after it is a line break to fmt, and is written as one.
 //
 // The layout: four spaces per level; one blank line between declarations; a workflow's property
 // values aligned; field names aligned within a run of fields; `steps` one element per line, each

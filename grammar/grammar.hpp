@@ -1,12 +1,14 @@
 // The PEGTL grammar of `.wf` files, and nothing else.
 //
 // Every rule is an empty struct with a one-line comment. Rules never consume the whitespace after
-// them; the enclosing sequence says where `sep` goes, so a rule starts at its first character and
-// that is the position its node gets. Several rules exist only to name a role (`default_value`
-// and `property_value` are both a `value`): actions.hpp hangs the tree building on those names
-// and errors.hpp the messages. Keywords are context-sensitive: `min` is a modifier after a type
-// and may still name a field. The language reference (docs/language.md) has the same grammar as
-// EBNF.
+// them, chain elements excepted; the enclosing sequence says where `sep` goes, so a rule starts at
+// its first character and that is the position its node gets. A chain element takes the blanks
+// after it with it: otherwise the step call (is a `(` next?), the element (an option?) and the
+// chain (`>>`?) would each read them again, and chains are long. Several rules exist only to
+// name a role (`default_value` and `property_value` are both a `value`): actions.hpp hangs the
+// tree building on those names and errors.hpp the messages. Keywords are context-sensitive: `min`
+// is a modifier after a type and may still name a field. The language reference
+// (docs/language.md) has the same grammar as EBNF.
 #pragma once
 
 #include <tao/pegtl.hpp>
@@ -20,8 +22,8 @@ namespace p = tao::pegtl;
 
 // `# text` up to the end of the line (the line break is whitespace).
 struct comment : p::seq<p::one<'#'>, p::star<p::not_one<'\r', '\n'>>> {};
-// One space, tab, line break or comment.
-struct blank : p::sor<p::space, comment> {};
+// Spaces, tabs and line breaks, or a comment.
+struct blank : p::sor<p::plus<p::space>, comment> {};
 // Any amount of blanks, possibly none.
 struct sep : p::star<blank> {};
 
@@ -280,10 +282,10 @@ struct step_name : ident {};
 struct call_open : p::one<'('> {};
 // `)` closing a step's arguments.
 struct call_close : p::one<')'> {};
-// `name` or `name(args)`.
-struct step_call
-    : p::seq<step_name,
-             p::opt<sep, call_open, sep, p::opt<argument_list>, sep, p::must<call_close>>> {};
+// `name` or `name(args)`; without `(`, the blanks after the name too.
+struct step_call : p::seq<step_name, sep,
+                          p::opt<call_open, sep, p::opt<argument_list>, sep, p::must<call_close>>> {
+};
 
 // What an element is before its options.
 struct element_core : p::sor<input_call, conditional, step_group, paren_group, step_call> {};
@@ -296,14 +298,15 @@ struct option_close : p::one<')'> {};
 struct option : p::seq<option_name, sep, p::one<'('>, sep, p::opt<argument_list>, sep,
                        p::must<option_close>> {};
 
-// A chain element with its options.
-struct element : p::seq<element_core, p::star<sep, option>> {};
+// A chain element with its options, and the blanks after it. An option is only tried where one
+// is named, so that elements without options do not each build an option node and drop it.
+struct element : p::seq<element_core, sep, p::star<p::at<option_name>, option, sep>> {};
 // An element after `>>`.
 struct next_element : element {};
 // `>>`
 struct chain_arrow : TAO_PEGTL_STRING(">>") {};
-// `element >> element >> ...`
-struct chain : p::seq<element, p::star<sep, chain_arrow, sep, p::must<next_element>>> {};
+// `element >> element >> ...`, and the blanks after it.
+struct chain : p::seq<element, p::star<chain_arrow, sep, p::must<next_element>>> {};
 
 // ---------------------------------------------------------------------------------------------
 // Declarations

@@ -4,11 +4,11 @@
 #include "grammar/parse.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
+#include <optional>
 
 #include <tao/pegtl.hpp>
 
@@ -28,14 +28,41 @@ diagnostic make_error(std::shared_ptr<const std::string> file, std::size_t line,
                       std::move(code), std::move(message)};
 }
 
+// The whole file, or nullopt with errno saying why not. C stdio rather than a stream: opening
+// a std::ifstream costs more than parsing a small file. The text is allocated once, at the size
+// the file has when opened.
+std::optional<std::string> read_file(const std::string& path) {
+    errno = 0;
+    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
+                                                               &std::fclose);
+    if (!file) {
+        return std::nullopt;
+    }
+    std::string text;
+    if (std::fseek(file.get(), 0, SEEK_END) == 0) {
+        if (const long size = std::ftell(file.get()); size > 0) {
+            text.reserve(static_cast<std::size_t>(size));
+        }
+        std::rewind(file.get());
+    }
+    char buffer[1 << 16];
+    while (const std::size_t n = std::fread(buffer, 1, sizeof buffer, file.get())) {
+        text.append(buffer, n);
+    }
+    if (std::ferror(file.get()) != 0) {
+        return std::nullopt;
+    }
+    return text;
+}
+
 }  // namespace
 
 parse_result parse_source(const std::string& path, std::string_view source) {
     parse_result result;
     result.file.path = path;
     const auto file_name = std::make_shared<const std::string>(path);
-    grammar::context ctx{file_name, &result.file};
-    p::memory_input<p::tracking_mode::eager, p::eol::lf_crlf> in(
+    grammar::context ctx(file_name, &result.file, source.data());
+    p::memory_input<p::tracking_mode::lazy, p::eol::lf_crlf> in(
         source.data(), source.data() + source.size(), path);
     try {
         if (!p::parse<grammar::file, grammar::action, grammar::control>(in, result.file, ctx)) {
@@ -61,16 +88,9 @@ parse_result parse_file(const std::string& path) {
     std::string reason;
     if (std::filesystem::is_directory(path, ec)) {
         reason = "is a directory";
+    } else if (auto text = read_file(path)) {
+        return parse_source(path, *text);
     } else {
-        errno = 0;
-        std::ifstream stream(path, std::ios::binary);
-        if (stream) {
-            std::ostringstream text;
-            text << stream.rdbuf();
-            if (!stream.bad()) {
-                return parse_source(path, text.str());
-            }
-        }
         reason = errno != 0 ? std::strerror(errno) : "read failed";
     }
     parse_result result;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -61,17 +62,20 @@ std::vector<std::string> find_files(const std::vector<std::string>& paths,
 }
 
 // Records `decl` under `name` in `index`, or reports a duplicate naming both places.
+// `all` maps each name to where it was first declared.
 template <typename Decl>
 void add_name(catalog& c, std::map<std::string, const Decl*>& index, const std::string& name,
-              const Decl& decl, std::map<std::string, ast::position>& all, const char* what) {
-    if (auto it = all.find(name); it != all.end()) {
+              const Decl& decl, std::map<std::string_view, const ast::position*>& all,
+              const char* what) {
+    auto [it, fresh] = all.try_emplace(name, &decl.pos);
+    if (!fresh) {
+        const auto& first = *it->second;
         c.diagnostics.push_back(
             {decl.pos, severity::error, "E107",
              fmt::format("duplicate name '{}': {} also declared at {}:{}:{}", name, what,
-                         it->second.file_name(), it->second.line, it->second.column)});
+                         first.file_name(), first.line, first.column)});
         return;
     }
-    all.emplace(name, decl.pos);
     index.emplace(name, &decl);
 }
 
@@ -80,10 +84,11 @@ void add_name(catalog& c, std::map<std::string, const Decl*>& index, const std::
 void index_names(catalog& c) {
     // One namespace for workflows, forms, blocks and named chains; product display names and
     // product types live apart (a product's type may equal nothing else's name).
-    std::map<std::string, ast::position> names, product_names;
+    std::map<std::string_view, const ast::position*> names, product_names;
     for (const auto& f : c.files) {
         for (const auto& b : f->blocks) add_name(c, c.blocks, b.name, b, names, "block");
-        for (const auto& p : f->products) add_name(c, c.products, p.name, p, product_names, "product");
+        for (const auto& p : f->products)
+            add_name(c, c.products, p.name, p, product_names, "product");
         for (const auto& fm : f->forms) add_name(c, c.forms, fm.name, fm, names, "form");
         for (const auto& w : f->workflows) add_name(c, c.workflows, w.name, w, names, "workflow");
         for (const auto& ch : f->chains) add_name(c, c.chains, ch.name, ch, names, "chain");

@@ -1,9 +1,12 @@
 // Check: rules about the shape of what resolved. Each rule is its own pass over the catalog and
-// reports with its own code; check() runs them in order. This file holds the chain walker the
+// reports with its own code; check() runs them in order. This file holds the chain expansion the
 // passes share and the rules about a chain's outline (E106, E113), declarations (E107 for
 // fields), options (E105), TERMINATE workflows (W104) and what nothing uses (W105, W106). The
 // rules about the state live in check_state.cpp, those about the subscription's lock and
 // lifecycle in check_lock.cpp.
+#include <map>
+#include <string_view>
+
 #include <fmt/format.h>
 
 #include "interpreter/check_passes.hpp"
@@ -19,12 +22,7 @@ void context::report(const ast::position& pos, severity level, const char* code,
     c.diagnostics.push_back({pos, level, code, std::move(message)});
 }
 
-const workflow_def* context::def(const std::string& workflow) const {
-    auto it = defs.find(workflow);
-    return it == defs.end() ? nullptr : it->second;
-}
-
-bool is_lock_step(const std::string& name) {
+bool is_lock_step(std::string_view name) {
     return name == "unsync" || name == "unsync_unchecked" || name == "create_subscription";
 }
 
@@ -36,15 +34,15 @@ bool writes_subscription(const step_entry& entry) {
 
 namespace {
 
-struct walker {
+// Expands a chain into the events the passes read; see context::events.
+struct expander {
     const catalog& c;
-    const registry& reg;
-    const std::string& product_type;
-    const std::function<void(const chain_event&)>& visit;
+    step_finder& steps;
+    std::vector<chain_event>& out;
     std::vector<const std::string*> stack;  // the named chains being expanded
     int conditional_depth = 0;
 
-    void walk(const ast::chain& chain) {
+    void expand(const ast::chain& chain) {
         for (const auto& e : chain) {
             chain_event ev;
             ev.element = &e;
@@ -56,30 +54,30 @@ struct walker {
                         for (const auto* s : stack) inside = inside || *s == e.name;
                         if (inside || stack.size() > 64) break;  // E110, reported by resolve
                         stack.push_back(&ch->first);
-                        walk(ch->second->body);
+                        expand(ch->second->body);
                         stack.pop_back();
                         break;
                     }
-                    ev.entry = reg.find(e.name, product_type);
-                    if (ev.entry) visit(ev);
+                    ev.entry = steps.find(e.name);
+                    if (ev.entry) out.push_back(ev);
                     break;
                 }
                 case ast::element::kind::input: {
                     ev.k = chain_event::kind::input;
                     if (auto f = c.forms.find(e.name); f != c.forms.end()) ev.form = f->second;
-                    visit(ev);
+                    out.push_back(ev);
                     break;
                 }
                 case ast::element::kind::conditional:
                     ev.k = chain_event::kind::condition;
-                    visit(ev);
+                    out.push_back(ev);
                     ++conditional_depth;
-                    walk(e.body);
+                    expand(e.body);
                     --conditional_depth;
                     break;
                 case ast::element::kind::group:
                 case ast::element::kind::step_group:
-                    walk(e.body);
+                    expand(e.body);
                     break;
             }
         }
@@ -122,7 +120,7 @@ struct expansion_counter {
     }
 };
 
-bool is_step(const ast::element& e, const char* name) {
+bool is_step(const ast::element& e, std::string_view name) {
     return e.k == ast::element::kind::step && e.name == name;
 }
 
@@ -143,20 +141,25 @@ void for_each_chain(const catalog& c, F&& f) {
 
 }  // namespace
 
-void walk_chain(const catalog& c, const registry& reg, const std::string& product_type,
-                const ast::chain& chain, const std::function<void(const chain_event&)>& visit) {
-    walker{c, reg, product_type, visit, {}, 0}.walk(chain);
+const std::vector<chain_event>& context::events(workflow_info& w) {
+    if (!w.expanded) {
+        w.events.reserve(w.size);
+        expander{c, steps[w.def->product_type], w.events, {}, 0}.expand(w.decl->steps);
+        w.expanded = true;
+    }
+    return w.events;
 }
 
 // E113: a chain that expands to more steps than a process can sensibly run (named chains used
 // twice in a chain used twice ... double at each level).
 void check_expansion(context& ctx) {
     expansion_counter counter{ctx.c, {}, {}};
-    for (const auto& [name, w] : ctx.c.workflows) {
-        if (counter.count(w->steps) <= max_expanded_steps) continue;
-        ctx.too_large.insert(name);
-        ctx.report(w->pos, severity::error, "E113",
-                   fmt::format("the chain of workflow '{}' expands to more than {} steps", name,
+    for (auto& w : ctx.workflows) {
+        w.size = counter.count(w.decl->steps);
+        if (w.size <= max_expanded_steps) continue;
+        w.too_large = true;
+        ctx.report(w.decl->pos, severity::error, "E113",
+                   fmt::format("the chain of workflow '{}' expands to more than {} steps", *w.name,
                                max_expanded_steps));
     }
 }
@@ -289,20 +292,20 @@ void check_options(context& ctx) {
 
 // W104: a TERMINATE workflow that never moves its subscription to terminated.
 void check_terminate_status(context& ctx) {
-    for (const auto& [name, w] : ctx.c.workflows) {
-        const auto* def = ctx.def(name);
-        if (!def || def->target != "TERMINATE" || ctx.skip(name)) continue;
+    for (auto& w : ctx.workflows) {
+        if (!w.walkable() || w.def->target != "TERMINATE") continue;
         bool found = false;
-        walk_chain(ctx.c, ctx.reg, def->product_type, w->steps, [&](const chain_event& ev) {
-            if (ev.k != chain_event::kind::step || ev.entry->manifest.name != "set_status") return;
+        for (const auto& ev : ctx.events(w)) {
+            if (ev.k != chain_event::kind::step || ev.entry->manifest.name != "set_status")
+                continue;
             auto args = bind_args(ev.entry->manifest, *ev.element, nullptr);
             if (args && args->value("lifecycle", "") == "terminated") found = true;
-        });
+        }
         if (!found)
-            ctx.report(w->pos, severity::warning, "W104",
+            ctx.report(w.decl->pos, severity::warning, "W104",
                        fmt::format("TERMINATE workflow '{}' never calls "
                                    "set_status(SubscriptionLifecycle.TERMINATED)",
-                                   name));
+                                   *w.name));
     }
 }
 
@@ -344,8 +347,14 @@ void check_unused(context& ctx) {
 
 void check(catalog& c, const registry& reg) {
     using namespace check_detail;
-    context ctx{c, reg, {}, {}, {}};
-    for (const auto& def : c.model.workflows) ctx.defs.emplace(def.name, &def);
+    context ctx{c, reg, {}};
+    std::map<std::string_view, const workflow_def*> defs;
+    for (const auto& def : c.model.workflows) defs.emplace(def.name, &def);
+    ctx.workflows.reserve(c.workflows.size());
+    for (const auto& [name, w] : c.workflows) {
+        auto def = defs.find(name);
+        ctx.workflows.push_back({&name, w, def == defs.end() ? nullptr : def->second});
+    }
     check_expansion(ctx);
     check_init_done(ctx);
     check_duplicate_fields(ctx);

@@ -8,6 +8,8 @@
 //   W107  `set_status(L)` on a subscription this workflow created, when L requires fields
 //         (`required provisioning`, block references) and no step between `create_subscription`
 //         and it changes the subscription; the lifecycle change would fail at run time.
+#include <string_view>
+
 #include <fmt/format.h>
 
 #include "interpreter/check_passes.hpp"
@@ -29,13 +31,12 @@ std::string first_required(const block_def& block, int rank, const std::string& 
 }  // namespace
 
 void check_lock_regions(context& ctx) {
-    for (const auto& [name, w] : ctx.c.workflows) {
-        const auto* def = ctx.def(name);
-        if (!def || ctx.skip(name)) continue;
+    for (auto& w : ctx.workflows) {
+        if (!w.walkable()) continue;
         const ast::element* open = nullptr;  // the step that took the lock
-        walk_chain(ctx.c, ctx.reg, def->product_type, w->steps, [&](const chain_event& ev) {
-            if (ev.k != chain_event::kind::step) return;
-            const auto& step = ev.entry->manifest.name;
+        for (const auto& ev : ctx.events(w)) {
+            if (ev.k != chain_event::kind::step) continue;
+            const std::string_view step = ev.entry->manifest.name;
             if (is_lock_step(step)) {
                 if (!open) open = ev.element;
             } else if (step == "resync") {
@@ -51,34 +52,35 @@ void check_lock_regions(context& ctx) {
                     fmt::format("step '{}' changes the subscription outside 'unsync' ... 'resync'",
                                 step));
             }
-        });
+        }
         if (open)
             ctx.report(
                 open->pos, severity::warning, "W101",
                 fmt::format("'{}' without a later 'resync': the subscription stays out of sync "
                             "in workflow '{}'",
-                            open->name, name));
+                            open->name, *w.name));
     }
 }
 
 void check_required_fields(context& ctx) {
     const auto& model = ctx.c.model;
-    for (const auto& [name, w] : ctx.c.workflows) {
-        const auto* def = ctx.def(name);
-        if (!def || ctx.skip(name)) continue;
+    for (auto& w : ctx.workflows) {
+        if (!w.walkable()) continue;
+        const auto* def = w.def;
         bool fresh = false;  // the subscription was created here and no step has filled it in
-        walk_chain(ctx.c, ctx.reg, def->product_type, w->steps, [&](const chain_event& ev) {
-            if (ev.k != chain_event::kind::step) return;
+        for (const auto& ev : ctx.events(w)) {
+            if (ev.k != chain_event::kind::step) continue;
             const auto& m = ev.entry->manifest;
-            if (m.name == "create_subscription") {
+            const std::string_view step = m.name;
+            if (step == "create_subscription") {
                 fresh = true;
-            } else if (m.name == "set_status") {
-                if (!fresh) return;
+            } else if (step == "set_status") {
+                if (!fresh) continue;
                 auto args = bind_args(m, *ev.element, nullptr);
-                if (!args) return;
+                if (!args) continue;
                 auto lifecycle = args->value("lifecycle", "");
                 int rank = lifecycle_rank(lifecycle);
-                if (rank < 0) return;
+                if (rank < 0) continue;
                 for (const auto& p : model.products) {
                     if (p.type != def->product_type) continue;
                     const auto* block = model.block(p.root_block);
@@ -89,13 +91,12 @@ void check_required_fields(context& ctx) {
                                fmt::format("set_status({}) requires '{}' of product \"{}\", but no "
                                            "step after 'create_subscription' sets any field",
                                            lifecycle, missing, p.name));
-                    return;
+                    break;
                 }
-            } else if (m.name != "resync" && !is_lock_step(m.name) &&
-                       writes_subscription(*ev.entry)) {
+            } else if (step != "resync" && !is_lock_step(step) && writes_subscription(*ev.entry)) {
                 fresh = false;
             }
-        });
+        }
     }
 }
 

@@ -1,16 +1,17 @@
 // The check passes and what they share. check() in check.cpp runs the passes in order; each pass
 // is one lint rule (or a family of rules with one subject) and reports with its own codes
-// (docs/lint-codes.md). The passes read a workflow's chain through walk_chain, which expands
-// named chains in place, so every rule sees a chain as the engine will run it.
+// (docs/lint-codes.md). The passes read a workflow's chain as a list of events with named chains
+// expanded in place, so every rule sees a chain as the engine will run it; the list is built
+// once per workflow and shared by the passes.
 #pragma once
 
-#include <functional>
-#include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "interpreter/catalog.hpp"
+#include "interpreter/step_finder.hpp"
 
 namespace wfrun::check_detail {
 
@@ -28,27 +29,35 @@ struct chain_event {
     int conditional_depth = 0;  // how many `if`s enclose the element
 };
 
-// Calls `visit` for each step, input and condition of `chain` in order, with named chains
-// expanded. Names that do not resolve are skipped (resolve reports them); a chain that uses
-// itself is expanded once.
-void walk_chain(const catalog& c, const registry& reg, const std::string& product_type,
-                const ast::chain& chain, const std::function<void(const chain_event&)>& visit);
+// A workflow as the passes see it.
+struct workflow_info {
+    const std::string* name = nullptr;
+    const ast::workflow_decl* decl = nullptr;
+    const workflow_def* def = nullptr;  // nullptr when it did not resolve
+    bool too_large = false;             // E113, reported once; the chain passes leave it out
+    std::size_t size = 0;               // elements its chain expands to (E113; sizes `events`)
+    std::vector<chain_event> events;    // the expanded chain, see context::events
+    bool expanded = false;
 
-// What every pass gets: the catalog, the registry, and the workflows the passes that walk chains
-// leave out because their chain expands to too many steps (E113, reported once).
+    // Whether the passes that follow the chain look at this workflow.
+    bool walkable() const { return def != nullptr && !too_large; }
+};
+
+// What every pass gets: the catalog, the registry and the workflows in name order.
 struct context {
     catalog& c;
     const registry& reg;
-    std::set<std::string> too_large;
-    std::map<std::string, const workflow_def*> defs;  // the resolved workflows by name
+    std::vector<workflow_info> workflows;
+    step_finders steps{reg};
 
     std::set<std::string> reported;  // a named chain used many times is reported once
 
-    bool skip(const std::string& workflow) const { return too_large.count(workflow) != 0; }
     // Adds a diagnostic unless the same one (place, code, message) was added before.
     void report(const ast::position& pos, severity level, const char* code, std::string message);
-    // The workflow's resolved definition; nullptr when it did not resolve.
-    const workflow_def* def(const std::string& workflow) const;
+    // The chain of a walkable workflow with named chains expanded: each step, input and
+    // condition in order. Names that do not resolve are left out (resolve reports them); a chain
+    // that uses itself is expanded once. Computed on first use, for all the passes.
+    const std::vector<chain_event>& events(workflow_info& w);
 };
 
 // The most steps a workflow's chain may expand to, named chains expanded.
@@ -56,7 +65,7 @@ inline constexpr std::size_t max_expanded_steps = 100'000;
 
 // Builtin steps that lock or unlock the subscription, or set its lifecycle: they change the
 // subscription without setting any of its fields.
-bool is_lock_step(const std::string& name);  // unsync, unsync_unchecked, create_subscription
+bool is_lock_step(std::string_view name);  // unsync, unsync_unchecked, create_subscription
 bool writes_subscription(const step_entry& entry);
 
 // The passes, in the order check() runs them.

@@ -12,7 +12,12 @@
 // The state is tracked as a map from key to the shape of its value, so that paths into a
 // subscription are checked against the product model and paths into a form field's value are
 // not checked further than the field.
+#include <algorithm>
+#include <map>
 #include <memory>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -23,25 +28,37 @@ namespace wfrun::check_detail {
 
 namespace {
 
-// What is known about a value: the keys it has, or `open` when any path below it may exist.
-struct shape;
-using shape_ptr = std::shared_ptr<const shape>;
-struct shape {
-    bool open = false;
-    std::map<std::string, shape_ptr> fields;
+// Orders keys by length first: most keys differ in length, so a lookup seldom compares
+// characters, and a state is looked up for every key of every step. Only suggestions need the
+// keys in alphabetical order (names_of).
+struct shorter_first {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const {
+        return a.size() != b.size() ? a.size() < b.size() : a < b;
+    }
 };
 
-shape_ptr leaf() {
-    static const auto s = std::make_shared<const shape>();
-    return s;
+// What is known about a value: the keys it has, or `open` when any path below it may exist.
+// Shapes are built once per product type and never change; a state refers to them.
+struct shape;
+using shape_map = std::map<std::string, const shape*, shorter_first>;
+struct shape {
+    bool open = false;
+    shape_map fields;
+};
+
+const shape* leaf() {
+    static const shape s;
+    return &s;
 }
 
-shape_ptr open_shape() {
-    static const auto s = std::make_shared<const shape>(shape{true, {}});
-    return s;
+const shape* open_shape() {
+    static const shape s{true, {}};
+    return &s;
 }
 
-using state_shape = std::map<std::string, shape_ptr>;
+// The state's keys and the shapes of their values.
+using state_shape = shape_map;
 
 // Keys every process starts with (engine::start), and those a form's context starts with
 // (engine::post_form, which has no process id yet).
@@ -52,14 +69,18 @@ bool has_subscription_page(const std::string& target) {
     return target == "MODIFY" || target == "TERMINATE" || target == "VALIDATE";
 }
 
+// The shapes of subscriptions by product type, built on first use and owned here.
 struct shapes {
     const catalog& c;
-    std::map<std::string, shape_ptr> by_product_type;
+    std::map<std::string, const shape*, std::less<>> by_product_type;
+    std::vector<std::unique_ptr<shape>> owned;
 
-    shape_ptr block(const std::string& name, int depth) {
+    shape* make() { return owned.emplace_back(std::make_unique<shape>()).get(); }
+
+    const shape* block(const std::string& name, int depth) {
         const auto* b = c.model.block(name);
         if (!b || depth > 16) return open_shape();
-        auto s = std::make_shared<shape>();
+        auto* s = make();
         for (const char* k : {"name", "subscription_instance_id", "owner_subscription_id", "label"})
             s->fields[k] = leaf();
         for (const auto& f : b->fields)
@@ -69,15 +90,15 @@ struct shapes {
 
     // The domain model of a subscription of `product_type` (every product of that type: their
     // fixed inputs and root blocks together).
-    shape_ptr subscription(const std::string& product_type) {
+    const shape* subscription(const std::string& product_type) {
         if (auto it = by_product_type.find(product_type); it != by_product_type.end())
             return it->second;
-        auto s = std::make_shared<shape>();
+        auto* s = make();
         bool any = false;
         for (const char* k : {"subscription_id", "description", "status", "insync", "customer_id",
                               "start_date", "end_date", "note", "version"})
             s->fields[k] = leaf();
-        auto product = std::make_shared<shape>();
+        auto* product = make();
         for (const char* k : {"product_id", "name", "description", "product_type", "tag", "status"})
             product->fields[k] = leaf();
         s->fields["product"] = product;
@@ -87,26 +108,33 @@ struct shapes {
             for (const auto& [name, value] : p.fixed) s->fields[name] = leaf();
             if (!p.root_field.empty()) s->fields[p.root_field] = block(p.root_block, 0);
         }
-        shape_ptr out = any ? shape_ptr(s) : open_shape();
+        const shape* out = any ? s : open_shape();
         by_product_type.emplace(product_type, out);
         return out;
     }
-
-    shape_ptr of(value_type t, const std::string& product_type) {
-        switch (t) {
-            case value_type::subscription:
-                return subscription(product_type);
-            case value_type::any:
-            case value_type::list:
-            case value_type::object:
-                return open_shape();
-            default:
-                return leaf();
-        }
-    }
 };
 
-shape_ptr field_shape(const ast::field_decl& f) {
+// The shape of a state key a step writes, in a workflow whose subscriptions have the shape
+// `subscription`.
+const shape* written_shape(value_type t, const shape* subscription) {
+    switch (t) {
+        case value_type::subscription:
+            return subscription;
+        case value_type::any:
+        case value_type::list:
+        case value_type::object:
+            return open_shape();
+        default:
+            return leaf();
+    }
+}
+
+// What a step leaves in the state: the shapes of the keys it writes.
+void apply_writes(state_shape& state, const step_manifest& m, const shape* subscription) {
+    for (const auto& w : m.writes) state[w.name] = written_shape(w.type, subscription);
+}
+
+const shape* field_shape(const ast::field_decl& f) {
     return f.type.name == "list" ? open_shape() : leaf();
 }
 
@@ -114,9 +142,11 @@ void add_form_fields(state_shape& state, const ast::form_decl& form) {
     for (const auto& f : form.fields) state[f.name] = field_shape(f);
 }
 
-std::vector<std::string> names_of(const std::map<std::string, shape_ptr>& m) {
+// The keys of `m` in alphabetical order, for a "did you mean".
+std::vector<std::string> names_of(const shape_map& m) {
     std::vector<std::string> out;
     for (const auto& [k, v] : m) out.push_back(k);
+    std::sort(out.begin(), out.end());
     return out;
 }
 
@@ -124,11 +154,11 @@ std::vector<std::string> names_of(const std::map<std::string, shape_ptr>& m) {
 std::string path_problem(const state_shape& state, std::string_view path,
                          const char* where = "the form's context") {
     if (path.empty()) return "an empty path";
-    const std::map<std::string, shape_ptr>* level = &state;
+    const shape_map* level = &state;
     std::string so_far;
     while (true) {
         auto dot = path.find('.');
-        std::string key(path.substr(0, dot));
+        std::string_view key = path.substr(0, dot);
         auto it = level->find(key);
         if (it == level->end()) {
             auto best = closest_name(key, names_of(*level));
@@ -137,7 +167,8 @@ std::string path_problem(const state_shape& state, std::string_view path,
             return fmt::format("'{}' has no '{}'{}", so_far, key, hint);
         }
         if (dot == std::string_view::npos || it->second->open) return {};
-        so_far += (so_far.empty() ? "" : ".") + key;
+        if (!so_far.empty()) so_far += '.';
+        so_far += key;
         if (it->second->fields.empty())
             return fmt::format("'{}' has no fields, so '{}' does not exist", so_far, path);
         level = &it->second->fields;
@@ -170,9 +201,10 @@ std::string first_segment(const std::string& path) {
 // E111, for one workflow.
 struct state_key_checker {
     context& ctx;
-    shapes& known;
-    const workflow_def& def;
+    const shape* subscription;  // the shape of the workflow's subscriptions
     state_shape state;
+    // Steps whose reads were all there once: keys are never removed, so they still are.
+    std::unordered_set<const step_entry*> satisfied = {};
 
     // A step of the registry that writes `key`, to say how the key could get there.
     std::string writer_hint(const std::string& key) const {
@@ -187,13 +219,19 @@ struct state_key_checker {
         switch (ev.k) {
             case chain_event::kind::step: {
                 const auto& m = ev.entry->manifest;
-                for (const auto& r : m.reads)
-                    if (!r.optional && !state.count(r.name))
+                if (!satisfied.contains(ev.entry)) {
+                    bool all = true;
+                    for (const auto& r : m.reads) {
+                        if (r.optional || state.contains(r.name)) continue;
+                        all = false;
                         ctx.report(
                             ev.element->pos, severity::error, "E111",
                             fmt::format("step '{}' reads '{}', which nothing before it writes{}",
                                         m.name, r.name, writer_hint(r.name)));
-                for (const auto& w : m.writes) state[w.name] = known.of(w.type, def.product_type);
+                    }
+                    if (all) satisfied.insert(ev.entry);
+                }
+                apply_writes(state, m, subscription);
                 break;
             }
             case chain_event::kind::input:
@@ -206,7 +244,7 @@ struct state_key_checker {
                 auto key = first_segment(cond.path);
                 ctx.report(
                     cond.pos, severity::error, "E111",
-                    state.count(key)
+                    state.contains(key)
                         ? fmt::format("condition reads '{}': {}", cond.path, problem)
                         : fmt::format("condition reads '{}', which nothing before it writes{}", key,
                                       writer_hint(key)));
@@ -293,22 +331,22 @@ struct form_path_checker {
 }  // namespace
 
 void check_state_keys(context& ctx) {
-    shapes known{ctx.c, {}};
-    for (const auto& [name, w] : ctx.c.workflows) {
-        const auto* def = ctx.def(name);
-        if (!def || ctx.skip(name)) continue;
-        state_key_checker checker{ctx, known, *def, initial_state(*def, *w, ctx.c)};
-        walk_chain(ctx.c, ctx.reg, def->product_type, w->steps,
-                   [&](const chain_event& ev) { checker.visit(ev); });
+    shapes known{ctx.c, {}, {}};
+    for (auto& w : ctx.workflows) {
+        if (!w.walkable()) continue;
+        state_key_checker checker{ctx, known.subscription(w.def->product_type),
+                                  initial_state(*w.def, *w.decl, ctx.c)};
+        for (const auto& ev : ctx.events(w)) checker.visit(ev);
     }
 }
 
 void check_form_paths(context& ctx) {
-    shapes known{ctx.c, {}};
-    for (const auto& [name, w] : ctx.c.workflows) {
-        const auto* def = ctx.def(name);
-        if (!def || ctx.skip(name)) continue;
-        form_path_checker checker{ctx, name};
+    shapes known{ctx.c, {}, {}};
+    for (auto& w : ctx.workflows) {
+        if (!w.walkable()) continue;
+        const auto* def = w.def;
+        const auto* subscription = known.subscription(def->product_type);
+        form_path_checker checker{ctx, *w.name};
         // The initial pages, in the context engine::post_form gives them.
         state_shape context;
         for (const char* k : form_keys) context[k] = leaf();
@@ -317,25 +355,29 @@ void check_form_paths(context& ctx) {
             context["product_name"] = leaf();
         } else if (has_subscription_page(def->target)) {
             for (const char* k : {"subscription_id", "product", "customer_id"}) context[k] = leaf();
-            context["subscription"] = known.subscription(def->product_type);
+            context["subscription"] = subscription;
         }
-        if (const auto* f = ast::find_property(w->properties, "form"))
+        if (const auto* f = ast::find_property(w.decl->properties, "form"))
             for (const auto& v : f->values)
                 if (auto it = ctx.c.forms.find(v.text); it != ctx.c.forms.end()) {
                     checker.check_form(*it->second, context);
                     add_form_fields(context, *it->second);
                 }
-        // Input steps: the state as the steps before them left it.
-        auto state = initial_state(*def, *w, ctx.c);
-        walk_chain(ctx.c, ctx.reg, def->product_type, w->steps, [&](const chain_event& ev) {
-            if (ev.k == chain_event::kind::step) {
-                for (const auto& wr : ev.entry->manifest.writes)
-                    state[wr.name] = known.of(wr.type, def->product_type);
-            } else if (ev.k == chain_event::kind::input && ev.form) {
-                checker.check_form(*ev.form, state);
-                add_form_fields(state, *ev.form);
+        // Input steps: the state as the steps before them left it. What comes after the last
+        // input step is never looked at.
+        const auto& events = ctx.events(w);
+        auto is_input = [](const chain_event& ev) { return ev.k == chain_event::kind::input; };
+        auto end = std::find_if(events.rbegin(), events.rend(), is_input).base();
+        if (end == events.begin()) continue;
+        auto state = initial_state(*def, *w.decl, ctx.c);
+        for (auto ev = events.begin(); ev != end; ++ev) {
+            if (ev->k == chain_event::kind::step) {
+                apply_writes(state, ev->entry->manifest, subscription);
+            } else if (ev->k == chain_event::kind::input && ev->form) {
+                checker.check_form(*ev->form, state);
+                add_form_fields(state, *ev->form);
             }
-        });
+        }
     }
 }
 

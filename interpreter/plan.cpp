@@ -2,11 +2,15 @@
 // are expanded in place, `if` blocks become conditions on each inner step (evaluated when the
 // step is reached, as orchestrator-core's `conditional` does), and every step gets a stable
 // identity so that a process can tell whether the definition it started with has changed.
-#include <map>
+#include <charconv>
+#include <iterator>
+#include <string>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
 #include "interpreter/catalog.hpp"
+#include "interpreter/step_finder.hpp"
 #include "interpreter/util.hpp"
 
 namespace wfrun {
@@ -15,18 +19,57 @@ namespace {
 
 struct planner {
     const catalog& c;
-    const registry& reg;
-    const std::string& product_type;
+    step_finder& steps;
     std::vector<planned_step>& out;
     std::vector<const ast::condition*> conditions;
     std::vector<const std::vector<ast::option>*> inherited;  // options of enclosing groups
-    std::map<std::string, int> seen;                         // step key -> occurrences so far
 
-    void add(planned_step s) {
-        int n = ++seen[s.key];
-        if (n > 1) s.key += fmt::format("#{}", n);
+    // What the steps with one key have in common: how often the key came so far, and the
+    // display name (a function of the step and its arguments, which the key names).
+    struct occurrences {
+        int count = 0;
+        std::string display;
+    };
+    std::unordered_map<std::string, occurrences, name_hash, std::equal_to<>> seen;
+
+    // How many steps `chain` flattens to, at most; the plan is allocated once.
+    std::size_t count(const ast::chain& chain, int depth) const {
+        if (depth > 64) return 0;
+        std::size_t n = 0;
+        for (const auto& e : chain) {
+            if (e.k == ast::element::kind::step) {
+                auto ch = c.chains.find(e.name);
+                n += ch == c.chains.end() ? 1 : count(ch->second->body, depth + 1);
+            } else if (e.k == ast::element::kind::input) {
+                ++n;
+            } else {
+                n += count(e.body, depth + 1);
+            }
+        }
+        return n;
+    }
+
+    // A new step at the end of the plan, inside the current `if`s.
+    planned_step& add(const ast::element& e) {
+        auto& s = out.emplace_back();
+        s.pos = e.pos;
         s.conditions = conditions;
-        out.push_back(std::move(s));
+        return s;
+    }
+
+    // Gives the step just added its stable identity, `key` and `#N` for its N-th occurrence, and
+    // returns what the steps of that key have in common.
+    occurrences& identify(planned_step& s, std::string_view key) {
+        auto it = seen.find(key);
+        if (it == seen.end()) it = seen.emplace(key, occurrences{}).first;
+        auto& o = it->second;
+        ++o.count;
+        char suffix[16] = {'#'};
+        char* end =
+            o.count == 1 ? suffix : std::to_chars(suffix + 1, std::end(suffix), o.count).ptr;
+        s.key.reserve(key.size() + static_cast<std::size_t>(end - suffix));
+        s.key.assign(key).append(suffix, end);
+        return o;
     }
 
     // Applies `retry(...)` and `timeout(...)`. A timeout's `then` says what happens when an
@@ -83,30 +126,33 @@ struct planner {
                         inherited.pop_back();
                         break;
                     }
-                    const auto* entry = reg.find(e.name, product_type);
+                    const auto* entry = steps.find(e.name);
                     if (!entry) break;  // reported by resolve
-                    planned_step s;
+                    auto& s = add(e);
                     s.name = e.name;
                     s.entry = entry;
-                    s.pos = e.pos;
-                    s.args = bind_args(entry->manifest, e, nullptr).value_or(json::object());
-                    s.display = display_name(entry->manifest, s.args);
-                    s.key = s.args.empty() ? e.name : fmt::format("{}({})", e.name, s.args.dump());
+                    // Without arguments there is nothing to bind: the arguments are {}.
+                    if (!e.args.empty())
+                        if (auto args = bind_args(entry->manifest, e, nullptr))
+                            s.args = std::move(*args);
+                    auto& seen_before =
+                        s.args.empty() ? identify(s, e.name)
+                                       : identify(s, fmt::format("{}({})", e.name, s.args.dump()));
+                    if (seen_before.count == 1)
+                        seen_before.display = display_name(entry->manifest, s.args);
+                    s.display = seen_before.display;
                     if (entry->manifest.retry) s.retry = retry_policy{};
                     apply_all(e, s);
-                    add(std::move(s));
                     break;
                 }
                 case ast::element::kind::input: {
-                    planned_step s;
+                    auto& s = add(e);
                     s.k = planned_step::kind::input;
                     s.name = "input";
-                    s.pos = e.pos;
                     if (auto f = c.forms.find(e.name); f != c.forms.end()) s.form = f->second;
                     s.display = fmt::format("Input {}", e.name);
-                    s.key = fmt::format("input({})", e.name);
+                    identify(s, fmt::format("input({})", e.name));
                     apply_all(e, s);
-                    add(std::move(s));
                     break;
                 }
                 case ast::element::kind::conditional:
@@ -130,6 +176,7 @@ struct planner {
 }  // namespace
 
 void plan_workflows(catalog& c, const registry& reg) {
+    step_finders finders(reg);
     for (const auto& def : c.model.workflows) {
         const auto* decl = c.workflows.at(def.name);
         workflow_plan p;
@@ -139,10 +186,14 @@ void plan_workflows(catalog& c, const registry& reg) {
             for (const auto& v : f->values)
                 if (auto it = c.forms.find(v.text); it != c.forms.end())
                     p.forms.push_back(it->second);
-        planner{c, reg, def.product_type, p.steps, {}, {}, {}}.flatten(decl->steps, 0);
-        std::string keys = def.name;
-        for (const auto& s : p.steps) keys += "\n" + s.key;
-        p.definition = fmt::format("{:016x}", fnv1a(keys));
+        planner flat{c, finders[def.product_type], p.steps, {}, {}, {}};
+        p.steps.reserve(flat.count(decl->steps, 0));
+        flat.flatten(decl->steps, 0);
+        // FNV-1a of the name and the step keys, each after a line break: fed piece by piece, it
+        // gives the hash of the joined text without building it.
+        std::uint64_t hash = fnv1a(def.name);
+        for (const auto& s : p.steps) hash = fnv1a(s.key, fnv1a("\n", hash));
+        p.definition = fmt::format("{:016x}", hash);
         c.plans.emplace(def.name, std::move(p));
     }
 }

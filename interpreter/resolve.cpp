@@ -2,11 +2,13 @@
 // forms, steps (in the registry, for the workflow's product type) and named chains — and the
 // product model and workflow list are derived from the declarations. Unknown names are errors
 // with a "did you mean" from the names that exist.
+#include <algorithm>
 #include <set>
 
 #include <fmt/format.h>
 
 #include "interpreter/catalog.hpp"
+#include "interpreter/step_finder.hpp"
 #include "interpreter/util.hpp"
 
 namespace wfrun {
@@ -18,9 +20,16 @@ const std::set<std::string> form_types = {"str",  "int",  "bool",  "choice",
                                           "subscription", "list", "Label", "Divider"};
 const std::set<std::string> targets = {"CREATE", "MODIFY", "TERMINATE", "VALIDATE", "SYSTEM"};
 
+// The properties each declaration takes.
+const std::set<std::string> block_properties = {"description", "tag"};
+const std::set<std::string> product_properties = {"type", "tag", "description", "status"};
+const std::set<std::string> form_properties = {"title"};
+const std::set<std::string> workflow_properties = {"description", "target", "product_type", "form"};
+
 struct resolver {
     catalog& c;
     const registry& reg;
+    step_finders finders{reg};
     std::set<std::string> used_chains;
     std::set<std::pair<std::string, std::string>> resolved_chains;  // (chain, product type)
 
@@ -40,12 +49,15 @@ struct resolver {
         return out;
     }
 
-    void check_properties(const std::vector<ast::property>& props, const std::set<std::string>& allowed,
-                          const std::string& what) {
+    // `owner` is a format for the declaration's name, `"workflow '{}'"`, used in messages only.
+    void check_properties(const std::vector<ast::property>& props,
+                          const std::set<std::string>& allowed, const char* owner,
+                          const std::string& name) {
         for (const auto& p : props)
             if (!allowed.count(p.key))
                 error(p.pos, "E108",
-                      fmt::format("unknown property '{}' in {}{}", p.key, what,
+                      fmt::format("unknown property '{}' in {}{}", p.key,
+                                  fmt::format(fmt::runtime(owner), name),
                                   suggest(p.key, {allowed.begin(), allowed.end()})));
     }
 
@@ -86,7 +98,7 @@ struct resolver {
 
     void resolve_blocks() {
         for (const auto& [name, b] : c.blocks) {
-            check_properties(b->properties, {"description", "tag"}, fmt::format("block '{}'", name));
+            check_properties(b->properties, block_properties, "block '{}'", name);
             block_def def;
             def.name = name;
             def.description = property_text(b->properties, "description");
@@ -99,8 +111,7 @@ struct resolver {
 
     void resolve_products() {
         for (const auto& [name, p] : c.products) {
-            check_properties(p->properties, {"type", "tag", "description", "status"},
-                             fmt::format("product \"{}\"", name));
+            check_properties(p->properties, product_properties, "product \"{}\"", name);
             product_def def;
             def.name = name;
             def.type = property_text(p->properties, "type");
@@ -127,7 +138,7 @@ struct resolver {
     }
 
     void resolve_form(const ast::form_decl& f) {
-        check_properties(f.properties, {"title"}, fmt::format("form '{}'", f.name));
+        check_properties(f.properties, form_properties, "form '{}'", f.name);
         for (const auto& field : f.fields) resolve_form_type(field.type, f.name);
     }
 
@@ -168,9 +179,9 @@ struct resolver {
             error(v.pos, "E102", fmt::format("unknown form '{}'{}", v.text, suggest(v.text, keys(c.forms))));
     }
 
-    // Resolves the names of a chain in the context of `product_type`; `stack` holds the named
-    // chains being expanded, to catch a chain that uses itself.
-    void resolve_chain(const ast::chain& chain, const std::string& product_type,
+    // Resolves the names of a chain in the context of a product type (the finder's); `stack`
+    // holds the named chains being expanded, to catch a chain that uses itself.
+    void resolve_chain(const ast::chain& chain, step_finder& steps,
                        std::vector<std::string>& stack) {
         for (const auto& e : chain) {
             switch (e.k) {
@@ -183,8 +194,8 @@ struct resolver {
                 }
                 case ast::element::kind::conditional:
                 case ast::element::kind::group:
-                case ast::element::kind::step_group: resolve_chain(e.body, product_type, stack); break;
-                case ast::element::kind::step: resolve_step(e, product_type, stack); break;
+                case ast::element::kind::step_group: resolve_chain(e.body, steps, stack); break;
+                case ast::element::kind::step: resolve_step(e, steps, stack); break;
             }
             for (const auto& o : e.options)
                 if (o.name != "retry" && o.name != "timeout")
@@ -192,8 +203,8 @@ struct resolver {
         }
     }
 
-    void resolve_step(const ast::element& e, const std::string& product_type,
-                      std::vector<std::string>& stack) {
+    void resolve_step(const ast::element& e, step_finder& steps, std::vector<std::string>& stack) {
+        const auto& product_type = steps.product_type();
         if (auto ch = c.chains.find(e.name); ch != c.chains.end()) {
             if (e.has_call) error(e.pos, "E105", fmt::format("chain '{}' takes no arguments", e.name));
             if (std::find(stack.begin(), stack.end(), e.name) != stack.end()) {
@@ -204,11 +215,11 @@ struct resolver {
             // Each named chain is resolved once per product type, however often it is used.
             if (!resolved_chains.insert({e.name, product_type}).second) return;
             stack.push_back(e.name);
-            resolve_chain(ch->second->body, product_type, stack);
+            resolve_chain(ch->second->body, steps, stack);
             stack.pop_back();
             return;
         }
-        const auto* entry = reg.find(e.name, product_type);
+        const auto* entry = steps.find(e.name);
         if (!entry && product_type.empty()) {
             // A chain no workflow uses has no product type: any registration will do.
             for (const auto* candidate : reg.entries())
@@ -225,13 +236,16 @@ struct resolver {
             }
             return;
         }
-        bind_args(entry->manifest, e, &c.diagnostics);
+        // Only the problems matter here; without arguments the only one is a missing argument.
+        const auto& params = entry->manifest.params;
+        if (!e.args.empty() ||
+            std::any_of(params.begin(), params.end(), [](const auto& p) { return p.required; }))
+            bind_args(entry->manifest, e, &c.diagnostics);
     }
 
     void resolve_workflows() {
         for (const auto& [name, w] : c.workflows) {
-            check_properties(w->properties, {"description", "target", "product_type", "form"},
-                             fmt::format("workflow '{}'", name));
+            check_properties(w->properties, workflow_properties, "workflow '{}'", name);
             workflow_def def;
             def.name = name;
             def.description = property_text(w->properties, "description");
@@ -256,14 +270,14 @@ struct resolver {
             if (const auto* f = ast::find_property(w->properties, "form"))
                 for (const auto& v : f->values) check_form_ref(v);
             std::vector<std::string> stack;
-            resolve_chain(w->steps, def.product_type, stack);
+            resolve_chain(w->steps, finders[def.product_type], stack);
             c.model.workflows.push_back(std::move(def));
         }
         // Named chains no workflow uses are still checked, for any product type.
         for (const auto& [name, ch] : c.chains) {
             if (used_chains.count(name)) continue;
             std::vector<std::string> stack{name};
-            resolve_chain(ch->body, "", stack);
+            resolve_chain(ch->body, finders[""], stack);
         }
     }
 };

@@ -1,7 +1,8 @@
 // libFuzzer target for the front half of the pipeline: any bytes are parsed as a `.wf` file,
 // linted together with the tutorial's products (index, resolve, check, and plan when clean), and,
 // when they parse, formatted twice. Nothing may crash, hang or trip a sanitizer, and formatting
-// must be stable and keep the file parseable. Built with -DWFRUN_FUZZ=ON by scripts/fuzz.sh.
+// must be stable and keep the file's declarations and chains. Built with -DWFRUN_FUZZ=ON by
+// scripts/fuzz.sh.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -45,6 +46,33 @@ product "User Group" {
     return parsed;
 }
 
+void outline(const wfrun::ast::chain& chain, std::string& out) {
+    for (const auto& e : chain) {
+        out += std::to_string(static_cast<int>(e.k)) + e.name + "(";
+        outline(e.body, out);
+        out += ")";
+    }
+}
+
+// The declarations and chains of a file without positions or comments: what formatting keeps.
+std::string outline(const wfrun::ast::file& f) {
+    std::string out;
+    for (const auto& b : f.blocks) out += "block " + b.name + "\n";
+    for (const auto& p : f.products) out += "product " + p.name + "\n";
+    for (const auto& fm : f.forms) out += "form " + fm.name + "\n";
+    for (const auto& w : f.workflows) {
+        out += "workflow " + w.name + " ";
+        outline(w.steps, out);
+        out += "\n";
+    }
+    for (const auto& ch : f.chains) {
+        out += "chain " + ch.name + " ";
+        outline(ch.body, out);
+        out += "\n";
+    }
+    return out;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -62,12 +90,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto& d : c.diagnostics)
         if (d.pos.line == 0 || d.code.empty()) std::abort();  // every diagnostic has a place
 
-    // Bare carriage returns inside comments are not yet formatted stably (a known issue).
-    if (parsed.ok() && text.find('\r') == std::string::npos) {
+    if (parsed.ok()) {
         auto once = wfrun::format_source("fuzz.wf", text);
         if (!once.ok()) std::abort();
         auto again = wfrun::format_source("fuzz.wf", once.text);
         if (!again.ok() || again.text != once.text) std::abort();
+        auto formatted = wfrun::parse_source("fuzz.wf", once.text);
+        if (outline(formatted.file) != outline(parsed.file)) std::abort();
     }
     return 0;
 }

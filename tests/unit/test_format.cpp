@@ -125,11 +125,32 @@ TEST_CASE("formatting is idempotent on tricky inputs") {
         "workflow w { steps init >> s(1, k: [1, [2, 3]], d: 5m, b: false, e: A.B) >> done }\n",
         "block B {\n}\n",
         "workflow w { # c1\n # c2\n description \"d\" }",
+        "chain c = a # on a\n >> b chain d = a >> b  # on d\n",
+        "chain\n# before the first element\nc = a\n >> b\n",
+        "chain c = a >>\n # between a and b\n b\n",
+        "chain c = a >> b(1,\n # among the arguments\n 2)\n",
+        "chain c = if x {\n a # in the body\n >> b } >> d\n",
     };
     for (const auto& c : cases) {
         INFO(c);
         check_format(c);
     }
+}
+
+TEST_CASE("a carriage return without a line feed is a line break to fmt") {
+    // A comment ends at a bare carriage return, so code may follow it on the same line.
+    const std::string source = "chain c = a  # note\r>> b\r# more\rchain d = c\r";
+    CHECK(check_format(source) == "chain c = a  # note\n    >> b\n# more\nchain d = c\n");
+    auto parsed = parse_source("t.wf", format_source("t.wf", source).text);
+    REQUIRE(parsed.file.chains.size() == 2);
+    CHECK(parsed.file.chains[0].body.size() == 2);
+
+    CHECK(check_format("# a\r# b\rworkflow w { steps init >> done }") ==
+          "# a\n# b\nworkflow w {\n    steps init\n        >> done\n}\n");
+    CHECK(check_format("workflow w { steps init # c\r>> done }") ==
+          "workflow w {\n    steps init  # c\n        >> done\n}\n");
+    CHECK(check_format("workflow w {\r\n    steps init  # first\r\n        >> done\r\n}\r\n") ==
+          "workflow w {\n    steps init  # first\n        >> done\n}\n");
 }
 
 TEST_CASE("every .wf file of the repository formats idempotently and keeps its comments") {
