@@ -26,10 +26,10 @@
 
 #include <fmt/format.h>
 
-#include "interpreter/batch.hpp"
-#include "interpreter/catalog.hpp"
-#include "interpreter/engine.hpp"
-#include "interpreter/sqlite_store.hpp"
+#include "interpreter/engine/batch.hpp"
+#include "interpreter/catalog/catalog.hpp"
+#include "interpreter/engine/engine.hpp"
+#include "interpreter/store/sqlite/sqlite_store.hpp"
 #include "stdlib/builtin_steps.hpp"
 #include "tutorial_steps.hpp"
 
@@ -89,7 +89,7 @@ struct figure {
 };
 
 // N terminate_user_group processes on N existing groups; with `group` > 0, started as a batch
-// (interpreter/batch.hpp) with group commit of that many processes.
+// (interpreter/engine/batch.hpp) with group commit of that many processes.
 figure durable(const std::string& path, bool full, std::size_t n, std::size_t group = 0) {
     std::vector<std::string> groups;
     bool memory = path == ":memory:";

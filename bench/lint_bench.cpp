@@ -22,7 +22,7 @@
 
 #include <fmt/format.h>
 
-#include "interpreter/catalog.hpp"
+#include "interpreter/catalog/catalog.hpp"
 #include "stdlib/builtin_steps.hpp"
 #include "tutorial_steps.hpp"
 

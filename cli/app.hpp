@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "interpreter/catalog.hpp"
-#include "interpreter/engine.hpp"
-#include "interpreter/store.hpp"
+#include "interpreter/catalog/catalog.hpp"
+#include "interpreter/engine/engine.hpp"
+#include "interpreter/store/store.hpp"
 
 namespace wfrun::cli {
 

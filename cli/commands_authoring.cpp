@@ -12,8 +12,8 @@
 
 #include "cli/app.hpp"
 #include "grammar/format.hpp"
-#include "interpreter/graph.hpp"
-#include "interpreter/util.hpp"
+#include "interpreter/plan/graph.hpp"
+#include "interpreter/util/util.hpp"
 
 namespace wfrun::cli {
 

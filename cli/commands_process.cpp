@@ -16,8 +16,8 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
-#include "interpreter/batch.hpp"
-#include "interpreter/util.hpp"
+#include "interpreter/engine/batch.hpp"
+#include "interpreter/util/util.hpp"
 
 namespace wfrun::cli {
 

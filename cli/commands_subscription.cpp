@@ -5,7 +5,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
-#include "interpreter/domain.hpp"
+#include "interpreter/domain/domain.hpp"
 
 namespace wfrun::cli {
 

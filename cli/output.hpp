@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "interpreter/engine.hpp"
-#include "interpreter/store.hpp"
+#include "interpreter/engine/engine.hpp"
+#include "interpreter/store/store.hpp"
 
 namespace wfrun::cli {
 

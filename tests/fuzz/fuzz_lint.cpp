@@ -11,7 +11,7 @@
 
 #include "grammar/format.hpp"
 #include "grammar/parse.hpp"
-#include "interpreter/catalog.hpp"
+#include "interpreter/catalog/catalog.hpp"
 #include "stdlib/builtin_steps.hpp"
 #include "tutorial_steps.hpp"
 

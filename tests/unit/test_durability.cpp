@@ -14,9 +14,9 @@
 
 #include <fmt/format.h>
 
-#include "interpreter/catalog.hpp"
-#include "interpreter/engine.hpp"
-#include "interpreter/sqlite_store.hpp"
+#include "interpreter/catalog/catalog.hpp"
+#include "interpreter/engine/engine.hpp"
+#include "interpreter/store/sqlite/sqlite_store.hpp"
 #include "stdlib/builtin_steps.hpp"
 #include "tutorial_steps.hpp"
 

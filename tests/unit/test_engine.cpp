@@ -5,9 +5,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "interpreter/catalog.hpp"
-#include "interpreter/engine.hpp"
-#include "interpreter/sqlite_store.hpp"
+#include "interpreter/catalog/catalog.hpp"
+#include "interpreter/engine/engine.hpp"
+#include "interpreter/store/sqlite/sqlite_store.hpp"
 #include "stdlib/builtin_steps.hpp"
 #include "tutorial_steps.hpp"
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "interpreter/forms.hpp"
+#include "interpreter/forms/forms.hpp"
 
 using namespace wfrun;
 using wfrun::json;

@@ -13,8 +13,8 @@
 
 #include <fmt/format.h>
 
-#include "interpreter/catalog.hpp"
-#include "interpreter/graph.hpp"
+#include "interpreter/catalog/catalog.hpp"
+#include "interpreter/plan/graph.hpp"
 #include "stdlib/builtin_steps.hpp"
 #include "tutorial_steps.hpp"
 

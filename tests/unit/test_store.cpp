@@ -9,7 +9,7 @@
 #include <random>
 #include <thread>
 
-#include "interpreter/sqlite_store.hpp"
+#include "interpreter/store/sqlite/sqlite_store.hpp"
 
 using namespace wfrun;
 namespace fs = std::filesystem;

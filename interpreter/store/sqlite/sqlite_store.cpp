@@ -7,7 +7,7 @@
 // block, its resources as text in subscription_instance_values, and nested blocks as
 // subscription_instance_relations (in_use_by = parent, depends_on = child). The catalog model
 // kept from sync_catalog types the values again on load.
-#include "interpreter/sqlite_store.hpp"
+#include "interpreter/store/sqlite/sqlite_store.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -20,8 +20,8 @@
 
 #include <fmt/format.h>
 
-#include "interpreter/sqlite.hpp"
-#include "interpreter/util.hpp"
+#include "interpreter/store/sqlite/sqlite.hpp"
+#include "interpreter/util/util.hpp"
 
 namespace wfrun {
 

@@ -16,7 +16,7 @@
 
 #include <wfrun/step.hpp>
 
-#include "interpreter/model.hpp"
+#include "interpreter/domain/model.hpp"
 
 namespace wfrun {
 

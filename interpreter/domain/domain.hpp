@@ -9,8 +9,8 @@
 
 #include <wfrun/step.hpp>
 
-#include "interpreter/model.hpp"
-#include "interpreter/store.hpp"
+#include "interpreter/domain/model.hpp"
+#include "interpreter/store/store.hpp"
 
 namespace wfrun {
 

@@ -1,5 +1,5 @@
 // Bulk starts with group commit (batch.hpp).
-#include "interpreter/batch.hpp"
+#include "interpreter/engine/batch.hpp"
 
 #include <vector>
 

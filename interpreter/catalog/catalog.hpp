@@ -18,7 +18,7 @@
 
 #include "grammar/ast.hpp"
 #include "grammar/diagnostic.hpp"
-#include "interpreter/model.hpp"
+#include "interpreter/domain/model.hpp"
 
 namespace wfrun {
 

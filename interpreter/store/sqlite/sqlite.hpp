@@ -16,7 +16,7 @@
 
 #include <sqlite3.h>
 
-#include "interpreter/store.hpp"
+#include "interpreter/store/store.hpp"
 
 namespace wfrun::sqlite {
 

@@ -1,5 +1,5 @@
 // Small helpers shared by the passes and the engine.
-#include "interpreter/util.hpp"
+#include "interpreter/util/util.hpp"
 
 #include <algorithm>
 #include <chrono>

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "interpreter/catalog.hpp"
+#include "interpreter/catalog/catalog.hpp"
 
 namespace wfrun {
 

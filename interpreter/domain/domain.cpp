@@ -1,13 +1,13 @@
 // Domain rules above the store: lifecycle changes and workflow admission, as orchestrator-core
 // applies them (SAFE_USED_BY_TRANSITIONS_FOR_STATUS, subscription_workflows).
-#include "interpreter/domain.hpp"
+#include "interpreter/domain/domain.hpp"
 
 #include <algorithm>
 #include <map>
 
 #include <fmt/format.h>
 
-#include "interpreter/util.hpp"
+#include "interpreter/util/util.hpp"
 
 namespace wfrun {
 

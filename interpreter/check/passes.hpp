@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "interpreter/catalog.hpp"
-#include "interpreter/step_finder.hpp"
+#include "interpreter/catalog/catalog.hpp"
+#include "interpreter/catalog/step_finder.hpp"
 
 namespace wfrun::check_detail {
 

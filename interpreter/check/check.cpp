@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "interpreter/check_passes.hpp"
+#include "interpreter/check/passes.hpp"
 
 namespace wfrun {
 

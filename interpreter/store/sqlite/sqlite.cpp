@@ -1,6 +1,6 @@
 // The SQLite wrapper (sqlite.hpp): result codes become sqlite::error, prepared statements are
 // finalized by their owners, and the statement cache hands out borrows that reset on release.
-#include "interpreter/sqlite.hpp"
+#include "interpreter/store/sqlite/sqlite.hpp"
 
 #include <limits>
 #include <mutex>

@@ -7,8 +7,8 @@
 #include <memory>
 #include <string>
 
-#include "interpreter/store.hpp"
-#include "interpreter/util.hpp"
+#include "interpreter/store/store.hpp"
+#include "interpreter/util/util.hpp"
 
 namespace wfrun {
 

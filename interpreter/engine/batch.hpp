@@ -13,7 +13,7 @@
 #include <map>
 #include <string>
 
-#include "interpreter/engine.hpp"
+#include "interpreter/engine/engine.hpp"
 
 namespace wfrun {
 

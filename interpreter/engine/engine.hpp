@@ -18,9 +18,9 @@
 
 #include <wfrun/step.hpp>
 
-#include "interpreter/catalog.hpp"
-#include "interpreter/forms.hpp"
-#include "interpreter/store.hpp"
+#include "interpreter/catalog/catalog.hpp"
+#include "interpreter/forms/forms.hpp"
+#include "interpreter/store/store.hpp"
 
 namespace wfrun {
 

@@ -1,6 +1,6 @@
 // Lookups on the product model (model.hpp): lifecycle ranks and the catalog's blocks, products
 // and workflows by name. Catalogs are small, so a linear scan is all they need.
-#include "interpreter/model.hpp"
+#include "interpreter/domain/model.hpp"
 
 #include <algorithm>
 

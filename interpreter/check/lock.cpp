@@ -12,7 +12,7 @@
 
 #include <fmt/format.h>
 
-#include "interpreter/check_passes.hpp"
+#include "interpreter/check/passes.hpp"
 
 namespace wfrun::check_detail {
 

@@ -7,9 +7,9 @@
 
 #include <fmt/format.h>
 
-#include "interpreter/catalog.hpp"
-#include "interpreter/step_finder.hpp"
-#include "interpreter/util.hpp"
+#include "interpreter/catalog/catalog.hpp"
+#include "interpreter/catalog/step_finder.hpp"
+#include "interpreter/util/util.hpp"
 
 namespace wfrun {
 

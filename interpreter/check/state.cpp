@@ -21,8 +21,8 @@
 
 #include <fmt/format.h>
 
-#include "interpreter/check_passes.hpp"
-#include "interpreter/util.hpp"
+#include "interpreter/check/passes.hpp"
+#include "interpreter/util/util.hpp"
 
 namespace wfrun::check_detail {
 

@@ -6,8 +6,8 @@
 // against the input step's form, built the same way.)
 #include <fmt/format.h>
 
-#include "interpreter/domain.hpp"
-#include "interpreter/engine.hpp"
+#include "interpreter/domain/domain.hpp"
+#include "interpreter/engine/engine.hpp"
 
 namespace wfrun {
 

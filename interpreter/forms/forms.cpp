@@ -6,7 +6,7 @@
 // field), the enum is inlined in the field (`enum` plus `options` value -> label), which every
 // JSON-schema renderer reads without resolving references. `form_field::enum_title` is kept on
 // the field for callers that want the pydantic enum name but is not written to the schema.
-#include "interpreter/forms.hpp"
+#include "interpreter/forms/forms.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -2,7 +2,7 @@
 // are met, inside the cluster of the step group or named chain they belong to, and edges are
 // collected and written after them. Each `if` leaves two open ends: the end of its body and its
 // own `no` branch; the next node connects to every open end.
-#include "interpreter/graph.hpp"
+#include "interpreter/plan/graph.hpp"
 
 #include <fmt/format.h>
 

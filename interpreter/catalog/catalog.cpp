@@ -1,6 +1,6 @@
 // Loading a catalog: find the `.wf` files, parse each, index the declarations by name (a
 // duplicate is an error naming both places), then run the later passes in pipeline order.
-#include "interpreter/catalog.hpp"
+#include "interpreter/catalog/catalog.hpp"
 
 #include <algorithm>
 #include <filesystem>

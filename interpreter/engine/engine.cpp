@@ -3,7 +3,7 @@
 // state by the manifest, merges what the step returns, saves the subscriptions it returns, and
 // writes the step row and the process row, all in the same transaction. A step that throws
 // rolls back everything it did; its failure is then recorded in a transaction of its own.
-#include "interpreter/engine.hpp"
+#include "interpreter/engine/engine.hpp"
 
 #include <signal.h>
 #include <unistd.h>
@@ -19,8 +19,8 @@
 
 #include <fmt/format.h>
 
-#include "interpreter/domain.hpp"
-#include "interpreter/util.hpp"
+#include "interpreter/domain/domain.hpp"
+#include "interpreter/util/util.hpp"
 
 namespace wfrun {
 
