@@ -141,6 +141,12 @@ json subscription_domain_model(runtime& rt, const std::string& subscription_id);
 // block it (`blocked_by`). Throws not_found.
 json subscription_workflows(runtime& rt, const std::string& subscription_id);
 
+// GET /api/subscriptions/workflows/{id}: the same workflows in orchestrator-core's lists, one
+// per target ({"create": [], "modify": [...], "terminate": [...], "system": [], "reconcile": [],
+// "validate": []}), each item {name, description} with `reason` when it may not start now.
+// Throws not_found.
+json subscription_workflow_lists(runtime& rt, const std::string& subscription_id);
+
 // PUT /api/subscriptions/{id}/set_in_sync: marks the subscription in sync. Throws not_found,
 // and conflict while a live process (one that is not a task and has not completed or been
 // aborted) holds it; the error's detail lists those processes.

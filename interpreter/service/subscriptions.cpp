@@ -1,5 +1,7 @@
 // Service operations on subscriptions: the list, one subscription's domain model, the
 // workflows that may start on it (with the reason when one may not), and set-in-sync.
+#include <cctype>
+
 #include <fmt/format.h>
 
 #include "interpreter/domain/domain.hpp"
@@ -50,6 +52,20 @@ json subscription_workflows(runtime& rt, const std::string& subscription_id) {
             if (!blocking.empty()) entry["blocked_by"] = related_json(blocking);
         }
         out.push_back(std::move(entry));
+    }
+    return out;
+}
+
+json subscription_workflow_lists(runtime& rt, const std::string& subscription_id) {
+    json out = json::object();
+    for (const char* target : {"create", "modify", "terminate", "system", "reconcile", "validate"})
+        out[target] = json::array();
+    for (const auto& w : subscription_workflows(rt, subscription_id)) {
+        json item = {{"name", w["name"]}, {"description", w["description"]}};
+        if (w.contains("reason")) item["reason"] = w["reason"];
+        auto target = w["target"].get<std::string>();
+        for (auto& c : target) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (out.contains(target)) out[target].push_back(std::move(item));
     }
     return out;
 }

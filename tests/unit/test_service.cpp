@@ -399,6 +399,16 @@ TEST_CASE("service: subscriptions, domain models and the workflows they allow") 
         }
     }
     error_of(svc::error_kind::not_found, [&] { svc::subscription_workflows(*f.rt, "nope"); });
+
+    auto lists = svc::subscription_workflow_lists(*f.rt, group);
+    CHECK(lists["create"].empty());
+    CHECK(lists["system"].empty());
+    CHECK(lists["modify"] ==
+          json::array({{{"name", "modify_user_group"}, {"description", "Modify user group"}}}));
+    REQUIRE(lists["terminate"].size() == 1);
+    CHECK(lists["terminate"][0]["name"] == "terminate_user_group");
+    CHECK(lists["terminate"][0].contains("reason"));
+    error_of(svc::error_kind::not_found, [&] { svc::subscription_workflow_lists(*f.rt, "nope"); });
 }
 
 TEST_CASE("service: set-in-sync refuses while a live process holds the subscription") {
