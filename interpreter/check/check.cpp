@@ -359,6 +359,7 @@ void check(catalog& c, const registry& reg) {
     check_init_done(ctx);
     check_duplicate_fields(ctx);
     check_options(ctx);
+    check_form_fields(ctx);
     check_state_keys(ctx);
     check_form_paths(ctx);
     check_lock_regions(ctx);
