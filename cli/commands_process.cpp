@@ -345,7 +345,7 @@ int cmd_start(app& a, const start_args& args) {
             std::cout << json{{"id", p.process_id}, {"status", p.last_status}}.dump() << '\n';
         else
             std::cout << fmt::format("Process {} {}\n", p.process_id, paint_status(p.last_status));
-        return p.last_status == "completed" ? exit_ok : exit_stopped;
+        return p.last_status == process_status::completed ? exit_ok : exit_stopped;
     });
 }
 
@@ -383,7 +383,7 @@ int cmd_show(app& a, const std::string& pid, bool as_json) {
         }
         std::cout << fmt::format("{} {}\n", bold("Process"), p.process_id);
         std::cout << fmt::format("workflow  {} ({})\nstatus    {}\nstarted   {}\nmodified  {}\n",
-                                 p.workflow_name, p.workflow_target, paint_status(p.last_status),
+                                 p.workflow_name, to_string(p.target), paint_status(p.last_status),
                                  p.started_at, p.last_modified_at);
         if (!p.failed_reason.empty()) std::cout << fmt::format("reason    {}\n", p.failed_reason);
         for (const auto& s : j["subscriptions"])
@@ -413,7 +413,16 @@ int cmd_ps(app& a, const std::optional<std::string>& status,
            const std::optional<std::string>& workflow, bool as_json) {
     if (!a.open()) return exit_usage;
     process_filter f;
-    f.status = status;
+    if (status) {
+        f.status = parse_process_status(*status);
+        if (!f.status) {
+            std::cerr << fmt::format(
+                "unknown status '{}': one of created, running, suspended, waiting, failed, "
+                "aborted, completed, resumed\n",
+                *status);
+            return exit_usage;
+        }
+    }
     f.workflow = workflow;
     auto rows = service::list_processes(*a.runtime, f);
     if (as_json) {
@@ -492,7 +501,7 @@ int cmd_resume(app& a, const resume_args& args) {
         step_observer observe;
         if (!args.json) observe = print_step;
         for (;;) {
-            if (p.last_status == "suspended" && interactive && pages.empty() &&
+            if (p.last_status == process_status::suspended && interactive && pages.empty() &&
                 !service::engine_locked(rt)) {
                 if (auto page = service::waiting_form(rt, p)) {
                     auto answer = ask_page(*page);
@@ -504,8 +513,9 @@ int cmd_resume(app& a, const resume_args& args) {
                     asked = true;
                 }
             }
-            if (!args.json && (p.last_status == "failed" || p.last_status == "waiting" ||
-                               p.last_status == "running"))
+            if (!args.json && (p.last_status == process_status::failed ||
+                               p.last_status == process_status::waiting ||
+                               p.last_status == process_status::running))
                 std::cout << fmt::format("{} {} ({})\n", bold("Resuming"), p.workflow_name,
                                          p.last_status);
             auto outcome = service::resume(rt, args.pid, pages, observe);
@@ -530,7 +540,7 @@ int cmd_resume(app& a, const resume_args& args) {
             else
                 std::cout << fmt::format("Process {} {}\n", out.process_id,
                                          paint_status(out.last_status));
-            return out.last_status == "completed" ? exit_ok : exit_stopped;
+            return out.last_status == process_status::completed ? exit_ok : exit_stopped;
         }
     });
 }

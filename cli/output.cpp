@@ -41,7 +41,8 @@ std::size_t width(const std::string& s) {
 
 }  // namespace
 
-std::string paint_status(const std::string& status) {
+std::string paint_status(std::string_view text) {
+    const std::string status(text);
     if (status == "success" || status == "completed" || status == "complete" || status == "active")
         return paint(status, "32");
     if (status == "failed" || status == "aborted" || status == "abort") return paint(status, "31");
@@ -76,10 +77,10 @@ void print_table(const std::vector<std::vector<std::string>>& rows) {
 }
 
 void print_step(const step_row& row) {
-    auto status = row.status;
+    const std::string status(to_string(row.status));
     std::string padded = status + std::string(status.size() < 9 ? 9 - status.size() : 0, ' ');
     std::cout << "  " << paint_status(status) << padded.substr(status.size()) << " " << row.name;
-    if (row.status == "failed" || row.status == "waiting")
+    if (row.status == step_status::failed || row.status == step_status::waiting)
         if (row.state.is_object() && row.state.contains("error"))
             std::cout << ": " << row.state["error"].get<std::string>();
     std::cout << std::endl;

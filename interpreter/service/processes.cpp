@@ -113,7 +113,7 @@ json list_processes(runtime& rt, const process_filter& filter) {
 json status_counts(runtime& rt) {
     std::map<std::string, std::size_t> processes, tasks;
     for (const auto& p : rt.storage().processes({}))
-        ++(p.is_task ? tasks : processes)[p.last_status];
+        ++(p.is_task ? tasks : processes)[std::string(to_string(p.last_status))];
     return {{"process_counts", processes}, {"task_counts", tasks}};
 }
 
@@ -153,7 +153,7 @@ json engine_status(runtime& rt) {
     auto& eng = rt.engine_ref();
     auto status = eng.status();
     process_filter running;
-    running.status = "running";
+    running.status = process_status::running;
     std::size_t active = 0;
     for (const auto& p : rt.storage().processes(running))
         if (!eng.orphaned(p)) ++active;

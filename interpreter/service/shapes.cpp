@@ -54,7 +54,7 @@ json process_json(engine& eng, const process_row& p, bool with_steps) {
     auto empty_null = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
     json out = {{"process_id", p.process_id},
                 {"workflow_name", p.workflow_name},
-                {"workflow_target", p.workflow_target},
+                {"workflow_target", p.target},
                 {"last_status", p.last_status},
                 {"last_step", empty_null(p.last_step)},
                 {"started_at", p.started_at},
@@ -71,8 +71,7 @@ json process_json(engine& eng, const process_row& p, bool with_steps) {
     const json* previous = nullptr;  // the last success/skipped/complete state
     auto rows = st.steps(p.process_id);
     for (const auto& r : rows) {
-        bool cleared = r.status == "success" || r.status == "skipped" || r.status == "complete" ||
-                       r.status == "abort";
+        bool cleared = is_cleared(r.status);
         json delta =
             cleared ? state_delta(previous ? *previous : json::object(), r.state) : json::object();
         steps.push_back({{"step_id", r.step_id},
@@ -88,11 +87,11 @@ json process_json(engine& eng, const process_row& p, bool with_steps) {
     }
     auto recovered = eng.recover(p);
     if (const auto* plan = eng.plan_of(p)) {
-        bool ended = p.last_status == "completed" || p.last_status == "aborted";
+        bool ended = is_ended(p.last_status);
         std::size_t from = recovered.next;
         // A suspended input step is logged as `suspend` and still pending after it.
         for (std::size_t i = ended ? plan->steps.size() : from; i < plan->steps.size(); ++i)
-            if (!(p.last_status == "suspended" && i == from))
+            if (!(p.last_status == process_status::suspended && i == from))
                 steps.push_back({{"name", plan->steps[i].display}, {"status", "pending"}});
     }
     out["steps"] = std::move(steps);

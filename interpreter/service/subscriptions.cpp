@@ -40,7 +40,7 @@ json subscription_workflows(runtime& rt, const std::string& subscription_id) {
     json out = json::array();
     for (const auto& name : st.product_workflows(sub->product.product_id)) {
         const auto* plan = rt.catalog_ref().plan(name);
-        if (!plan || plan->def.target == "CREATE") continue;
+        if (!plan || plan->def.target == workflow_target::create) continue;
         std::vector<subscription_row> blocking;
         auto reason = start_refusal(st, plan->def, subscription_id, &blocking);
         json entry = {{"name", name},
@@ -79,14 +79,12 @@ void set_in_sync(runtime& rt, const std::string& subscription_id) {
     std::string message;
     json held = json::array();
     try {
-        for (const auto& p : st.subscription_processes(subscription_id))
-            if (!p.is_task && p.last_status != "completed" && p.last_status != "aborted") {
-                message +=
-                    fmt::format("\n  {} ({}, {})", p.process_id, p.workflow_name, p.last_status);
-                held.push_back({{"process_id", p.process_id},
-                                {"workflow_name", p.workflow_name},
-                                {"last_status", p.last_status}});
-            }
+        for (const auto& p : live_holders(st, subscription_id)) {
+            message += fmt::format("\n  {} ({}, {})", p.process_id, p.workflow_name, p.last_status);
+            held.push_back({{"process_id", p.process_id},
+                            {"workflow_name", p.workflow_name},
+                            {"last_status", p.last_status}});
+        }
         if (held.empty()) {
             st.set_insync(subscription_id, true);
             st.commit();

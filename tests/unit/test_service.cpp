@@ -87,7 +87,7 @@ struct service_fixture {
         auto p =
             run("create_user_group",
                 json::array({{{"product", product_id("User Group")}}, {{"group_name", name}}}));
-        REQUIRE(p.last_status == "completed");
+        REQUIRE(p.last_status == process_status::completed);
         return rt->storage().process_subscriptions(p.process_id).at(0);
     }
 
@@ -95,7 +95,7 @@ struct service_fixture {
         auto p =
             run("create_user", json::array({{{"product", product_id("User internal")}},
                                             {{"username", name}, {"user_group_ids", {group}}}}));
-        REQUIRE(p.last_status == "completed");
+        REQUIRE(p.last_status == process_status::completed);
         return rt->storage().process_subscriptions(p.process_id).at(0);
     }
 };
@@ -228,7 +228,7 @@ TEST_CASE("service: show and list processes, status counts") {
     service_fixture f;
     f.create_group("Ops");
     auto waiting = f.run("approve", json::array({json::object()}));
-    REQUIRE(waiting.last_status == "suspended");
+    REQUIRE(waiting.last_status == process_status::suspended);
 
     auto view = svc::show_process(*f.rt, waiting.process_id);
     CHECK(view.row.process_id == waiting.process_id);
@@ -256,8 +256,8 @@ TEST_CASE("service: show and list processes, status counts") {
     for (const auto& s : shown["steps"]) CHECK(s["status"] != "pending");
 
     CHECK(svc::list_processes(*f.rt, {}).size() == 2);
-    CHECK(svc::list_processes(*f.rt, {"suspended", std::nullopt, 0}).size() == 1);
-    CHECK(svc::list_processes(*f.rt, {"failed", std::nullopt, 0}).empty());
+    CHECK(svc::list_processes(*f.rt, {process_status::suspended, std::nullopt, 0}).size() == 1);
+    CHECK(svc::list_processes(*f.rt, {process_status::failed, std::nullopt, 0}).empty());
 
     CHECK(svc::status_counts(*f.rt) ==
           json{{"process_counts", {{"completed", 1}}}, {"task_counts", {{"suspended", 1}}}});
@@ -279,7 +279,7 @@ TEST_CASE("service: resume a suspended process with its page") {
     auto wrong = svc::resume(*f.rt, p.process_id, json::array({{{"approved", "perhaps"}}}));
     REQUIRE(wrong.k == resume_outcome::kind::invalid);
     CHECK(wrong.errors.at(0).field == "approved");
-    CHECK(svc::find_process(*f.rt, p.process_id).last_status == "suspended");
+    CHECK(svc::find_process(*f.rt, p.process_id).last_status == process_status::suspended);
 
     svc::pause_engine(*f.rt);
     error_of(svc::error_kind::engine_locked, [&] {
@@ -289,7 +289,7 @@ TEST_CASE("service: resume a suspended process with its page") {
 
     auto done = svc::resume(*f.rt, p.process_id, json::array({{{"approved", true}}}));
     REQUIRE(done.k == resume_outcome::kind::resumed);
-    CHECK(done.process.last_status == "completed");
+    CHECK(done.process.last_status == process_status::completed);
     CHECK(!svc::waiting_form(*f.rt, done.process));
 
     auto msg = error_of(svc::error_kind::conflict,
@@ -306,12 +306,12 @@ TEST_CASE("service: resume a failed process, resume what is due") {
     auto group = f.create_group("Ops");
     auto p =
         f.run("terminate_user_group", json::array({{{"subscription_id", group}}, json::object()}));
-    REQUIRE(p.last_status == "failed");
+    REQUIRE(p.last_status == process_status::failed);
     CHECK(svc::resume_due(*f.rt).empty());  // a failed process is not retried by itself
 
     auto retried = svc::resume(*f.rt, p.process_id, json::array());
     REQUIRE(retried.k == resume_outcome::kind::resumed);
-    CHECK(retried.process.last_status == "completed");
+    CHECK(retried.process.last_status == process_status::completed);
 
     svc::pause_engine(*f.rt);
     error_of(svc::error_kind::engine_locked, [&] { svc::resume_due(*f.rt); });
@@ -321,8 +321,8 @@ TEST_CASE("service: abort") {
     service_fixture f;
     auto p = f.run("approve", json::array({json::object()}));
     auto aborted = svc::abort(*f.rt, p.process_id);
-    CHECK(aborted.last_status == "aborted");
-    CHECK(svc::find_process(*f.rt, p.process_id).last_status == "aborted");
+    CHECK(aborted.last_status == process_status::aborted);
+    CHECK(svc::find_process(*f.rt, p.process_id).last_status == process_status::aborted);
     auto msg = error_of(svc::error_kind::conflict, [&] { svc::abort(*f.rt, p.process_id); });
     CHECK(msg == "Aborting a aborted process is not possible");
     error_of(svc::error_kind::not_found, [&] { svc::abort(*f.rt, "nope"); });
@@ -418,7 +418,7 @@ TEST_CASE("service: set-in-sync refuses while a live process holds the subscript
     auto group = f.create_group("Ops");
     auto p =
         f.run("terminate_user_group", json::array({{{"subscription_id", group}}, json::object()}));
-    REQUIRE(p.last_status == "failed");
+    REQUIRE(p.last_status == process_status::failed);
     CHECK(svc::subscription_domain_model(*f.rt, group)["insync"] == false);
 
     try {
