@@ -26,10 +26,10 @@
 
 #include <fmt/format.h>
 
-#include "interpreter/engine/batch.hpp"
 #include "interpreter/catalog/catalog.hpp"
+#include "interpreter/engine/batch.hpp"
 #include "interpreter/engine/engine.hpp"
-#include "interpreter/store/sqlite/sqlite_store.hpp"
+#include "interpreter/service/runtime.hpp"
 #include "stdlib/builtin_steps.hpp"
 #include "tutorial_steps.hpp"
 
@@ -44,24 +44,26 @@ double seconds_since(clock_type::time_point t0) {
     return std::chrono::duration<double>(clock_type::now() - t0).count();
 }
 
+// The tutorial catalog on a store at `path`, wired by the service runtime as wfrun wires it.
 struct setup {
     registry steps;
-    std::unique_ptr<catalog> cat;
-    std::unique_ptr<sqlite_store> db;
-    std::unique_ptr<engine> eng;
+    std::unique_ptr<service::runtime> rt;
+    const catalog* cat = nullptr;
+    store* db = nullptr;
+    engine* eng = nullptr;
     std::string group_product;
 
     setup(const std::string& path, bool full) {
         register_stdlib(steps);
         tutorial::register_steps(steps);
-        cat = load_catalog({WFRUN_SOURCE_DIR "/workflows"}, steps);
-        if (!cat->ok()) throw std::runtime_error("the tutorial catalog does not load");
-        sqlite_options o;
+        service::runtime_options o;
+        o.database = path;
+        o.catalog_paths = {WFRUN_SOURCE_DIR "/workflows"};
         o.synchronous_full = full;
-        db = std::make_unique<sqlite_store>(path, o);
-        db->run_schema(steps.schemas());
-        db->sync_catalog(cat->model);
-        eng = std::make_unique<engine>(*db, *cat, steps);
+        rt = std::make_unique<service::runtime>(steps, std::move(o));
+        cat = &rt->catalog_ref();
+        db = &rt->storage();
+        eng = &rt->engine_ref();
         for (const auto& p : db->products())
             if (p.name == "User Group") group_product = p.product_id;
     }
@@ -70,13 +72,15 @@ struct setup {
         const auto* plan = cat->plan(workflow);
         auto outcome = eng->post_form(*plan, pages);
         if (outcome.k != form_outcome::kind::complete)
-            throw std::runtime_error(fmt::format("{}: the form is not complete: {}", workflow, outcome.message));
+            throw std::runtime_error(
+                fmt::format("{}: the form is not complete: {}", workflow, outcome.message));
         return eng->start(*plan, outcome.state);
     }
 
     std::string create_group(std::size_t i) {
-        auto p = run("create_user_group",
-                     json::array({{{"product", group_product}}, {{"group_name", fmt::format("Group {}", i)}}}));
+        auto p =
+            run("create_user_group", json::array({{{"product", group_product}},
+                                                  {{"group_name", fmt::format("Group {}", i)}}}));
         return db->process_subscriptions(p.process_id).at(0);
     }
 };
@@ -115,13 +119,15 @@ figure durable(const std::string& path, bool full, std::size_t n, std::size_t gr
         completed = summary.completed();
     } else {
         for (const auto& g : groups) {
-            auto p = s.run("terminate_user_group", json::array({{{"subscription_id", g}}, json::object()}));
+            auto p = s.run("terminate_user_group",
+                           json::array({{{"subscription_id", g}}, json::object()}));
             completed += p.last_status == process_status::completed;
             last_pid = p.process_id;
         }
     }
     double secs = seconds_since(t0);
-    if (completed != n) throw std::runtime_error(fmt::format("{} of {} terminates completed", completed, n));
+    if (completed != n)
+        throw std::runtime_error(fmt::format("{} of {} terminates completed", completed, n));
     figure f;
     f.executions_per_s = static_cast<double>(n) / secs;
     f.steps_per_s = f.executions_per_s * 7;
@@ -155,23 +161,29 @@ figure floor_loop(const std::string& path, bool full, std::size_t n, const figur
     auto* begin = prepare("BEGIN IMMEDIATE");
     auto* commit = prepare("COMMIT");
     auto* ins_proc = prepare(
-        "INSERT INTO processes (pid, workflow_id, workflow_name, workflow_target, last_status, last_step, "
-        "started_at, last_modified_at, failed_reason, traceback, created_by, assignee, is_task, definition, "
-        "owner, heartbeat_at) VALUES (?1, NULL, 'terminate_user_group', 'TERMINATE', 'running', NULL, ?2, ?2, "
+        "INSERT INTO processes (pid, workflow_id, workflow_name, workflow_target, last_status, "
+        "last_step, "
+        "started_at, last_modified_at, failed_reason, traceback, created_by, assignee, is_task, "
+        "definition, "
+        "owner, heartbeat_at) VALUES (?1, NULL, 'terminate_user_group', 'TERMINATE', 'running', "
+        "NULL, ?2, ?2, "
         "NULL, NULL, 'wfrun', 'SYSTEM', 0, 'definition', 'host:1', ?2)");
     auto* ins_input = prepare(
         "INSERT INTO input_states (input_state_id, pid, input_state, input_time, input_type) "
         "VALUES (?1, ?2, ?3, ?4, 'initial_state')");
     auto* ins_link = prepare(
-        "INSERT INTO processes_subscriptions (id, pid, subscription_id, created_at, workflow_target) "
+        "INSERT INTO processes_subscriptions (id, pid, subscription_id, created_at, "
+        "workflow_target) "
         "VALUES (?1, ?2, ?3, ?4, 'TERMINATE') ON CONFLICT (pid, subscription_id) DO NOTHING");
     auto* ins_step = prepare(
-        "INSERT INTO process_steps (stepid, pid, name, step_key, status, state, created_by, started_at, "
+        "INSERT INTO process_steps (stepid, pid, name, step_key, status, state, created_by, "
+        "started_at, "
         "completed_at) VALUES (?1, ?2, ?3, ?3, ?4, ?5, 'wfrun', ?6, ?7)");
     auto* upd_proc = prepare(
         "UPDATE processes SET workflow_target = 'TERMINATE', last_status = ?2, last_step = ?3, "
         "last_modified_at = ?4, failed_reason = NULL, traceback = NULL, created_by = 'wfrun', "
-        "assignee = 'SYSTEM', is_task = 0, definition = 'definition', owner = ?5, heartbeat_at = ?4 "
+        "assignee = 'SYSTEM', is_task = 0, definition = 'definition', owner = ?5, heartbeat_at = "
+        "?4 "
         "WHERE pid = ?1");
     auto* upd_insync = prepare("UPDATE subscriptions SET insync = ?2 WHERE subscription_id = ?1");
     auto* upd_status = prepare(
@@ -185,11 +197,17 @@ figure floor_loop(const std::string& path, bool full, std::size_t n, const figur
     auto text = [](sqlite3_stmt* st, int i, const std::string& v) {
         sqlite3_bind_text(st, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     };
-    const char* names[] = {"Start", "Create Process Subscription relation", "Lock subscription",
-                           "Deprovision user group", "Set subscription to 'terminated'", "Unlock subscription", "Done"};
+    const char* names[] = {"Start",
+                           "Create Process Subscription relation",
+                           "Lock subscription",
+                           "Deprovision user group",
+                           "Set subscription to 'terminated'",
+                           "Unlock subscription",
+                           "Done"};
     std::vector<std::string> states;
     for (int step = 0; step < 7; ++step)
-        states.emplace_back(step < static_cast<int>(like.state_bytes.size()) ? like.state_bytes[step] : 1000, 'x');
+        states.emplace_back(
+            step < static_cast<int>(like.state_bytes.size()) ? like.state_bytes[step] : 1000, 'x');
     const std::string initial(like.initial_bytes, 'x');
     auto t0 = clock_type::now();
     for (const auto& sub : subs) {
@@ -197,9 +215,11 @@ figure floor_loop(const std::string& path, bool full, std::size_t n, const figur
         auto now = now_iso();
         run(begin);
         text(ins_proc, 1, pid), text(ins_proc, 2, now), run(ins_proc);
-        text(ins_input, 1, new_uuid()), text(ins_input, 2, pid), text(ins_input, 3, initial), text(ins_input, 4, now);
+        text(ins_input, 1, new_uuid()), text(ins_input, 2, pid), text(ins_input, 3, initial),
+            text(ins_input, 4, now);
         run(ins_input);
-        text(ins_link, 1, new_uuid()), text(ins_link, 2, pid), text(ins_link, 3, sub), text(ins_link, 4, now);
+        text(ins_link, 1, new_uuid()), text(ins_link, 2, pid), text(ins_link, 3, sub),
+            text(ins_link, 4, now);
         run(ins_link);
         run(commit);
         for (int step = 0; step < 7; ++step) {
@@ -209,7 +229,8 @@ figure floor_loop(const std::string& path, bool full, std::size_t n, const figur
                 text(ins_link, 1, new_uuid()), text(ins_link, 2, pid), text(ins_link, 3, sub),
                     text(ins_link, 4, started), run(ins_link);
             if (step == 2 || step == 5)
-                text(upd_insync, 1, sub), sqlite3_bind_int(upd_insync, 2, step == 5), run(upd_insync);
+                text(upd_insync, 1, sub), sqlite3_bind_int(upd_insync, 2, step == 5),
+                    run(upd_insync);
             if (step == 3) text(del_group, 1, sub), run(del_group);
             if (step == 4) text(upd_status, 1, sub), text(upd_status, 2, started), run(upd_status);
             auto completed = now_iso();
@@ -218,14 +239,17 @@ figure floor_loop(const std::string& path, bool full, std::size_t n, const figur
             text(ins_step, 6, started), text(ins_step, 7, completed), run(ins_step);
             text(upd_proc, 1, pid), text(upd_proc, 2, step == 6 ? "completed" : "running");
             text(upd_proc, 3, names[step]), text(upd_proc, 4, completed);
-            if (step == 6) sqlite3_bind_null(upd_proc, 5);
-            else text(upd_proc, 5, "host:1");
+            if (step == 6)
+                sqlite3_bind_null(upd_proc, 5);
+            else
+                text(upd_proc, 5, "host:1");
             run(upd_proc);
             run(commit);
         }
     }
     double secs = seconds_since(t0);
-    for (auto* st : {begin, commit, ins_proc, ins_input, ins_link, ins_step, upd_proc, upd_insync, upd_status, del_group})
+    for (auto* st : {begin, commit, ins_proc, ins_input, ins_link, ins_step, upd_proc, upd_insync,
+                     upd_status, del_group})
         sqlite3_finalize(st);
     sqlite3_close(db);
     figure f;
@@ -286,12 +310,18 @@ int main(int argc, char** argv) {
     std::string only;  // profiling: run one figure (durable, memory, full) and print it
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string a = argv[i];
-        if (a == "--n") n = std::stoul(argv[i + 1]);
-        else if (a == "--peers") peers_file = argv[i + 1];
-        else if (a == "--rss") rss = std::stoul(argv[i + 1]);
-        else if (a == "--dir") dir = argv[i + 1];
-        else if (a == "--rss-large") rss_large = std::stoul(argv[i + 1]);
-        else if (a == "--only") only = argv[i + 1];
+        if (a == "--n")
+            n = std::stoul(argv[i + 1]);
+        else if (a == "--peers")
+            peers_file = argv[i + 1];
+        else if (a == "--rss")
+            rss = std::stoul(argv[i + 1]);
+        else if (a == "--dir")
+            dir = argv[i + 1];
+        else if (a == "--rss-large")
+            rss_large = std::stoul(argv[i + 1]);
+        else if (a == "--only")
+            only = argv[i + 1];
     }
     if (dir.empty()) {
         std::string tmpl = (fs::temp_directory_path() / "wfrun-bench-XXXXXX").string();
@@ -308,12 +338,16 @@ int main(int argc, char** argv) {
         return p;
     };
     std::size_t full_n = std::max<std::size_t>(n / 4, 100);  // FULL is slow where a sync is
-    if (!only.empty()) {  // one figure, for profiling
+    if (!only.empty()) {                                     // one figure, for profiling
         figure f;
-        if (only == "memory") f = durable(":memory:", false, n);
-        else if (only == "floor") f = floor_loop(fresh("floor.db"), false, n, durable(fresh("like.db"), false, 10));
-        else if (only == "group") f = durable(fresh("group.db"), true, n, 64);
-        else f = durable(fresh(only + ".db"), only == "full", n);
+        if (only == "memory")
+            f = durable(":memory:", false, n);
+        else if (only == "floor")
+            f = floor_loop(fresh("floor.db"), false, n, durable(fresh("like.db"), false, 10));
+        else if (only == "group")
+            f = durable(fresh("group.db"), true, n, 64);
+        else
+            f = durable(fresh(only + ".db"), only == "full", n);
         std::cout << fmt::format("{} {:.0f} executions/s\n", only, f.executions_per_s);
         fs::remove_all(dir);
         return 0;
@@ -344,22 +378,26 @@ int main(int argc, char** argv) {
                 {"group_size", 64},
                 {"state_bytes", normal.state_bytes},
                 {"peak_rss_kb_1000", rss_1k},
-                {"peak_rss_large_processes", rss_large}, {"peak_rss_kb_large", rss_100k},
+                {"peak_rss_large_processes", rss_large},
+                {"peak_rss_kb_large", rss_100k},
                 {"rss_large_over_1000", rss_1k > 0 ? static_cast<double>(rss_100k) / rss_1k : 0.0}};
     if (!peers_file.empty()) {
         auto peers = read_peers(peers_file);
         if (peers.count("aws-local-stepfunctions"))
-            out["memory_over_aws_local_stepfunctions"] = memory.executions_per_s / peers["aws-local-stepfunctions"];
+            out["memory_over_aws_local_stepfunctions"] =
+                memory.executions_per_s / peers["aws-local-stepfunctions"];
         if (peers.count("bpmn-engine")) {
             out["durable_over_bpmn_engine"] = normal.executions_per_s / peers["bpmn-engine"];
-            out["group_commit_over_bpmn_engine"] = normal_group.executions_per_s / peers["bpmn-engine"];
+            out["group_commit_over_bpmn_engine"] =
+                normal_group.executions_per_s / peers["bpmn-engine"];
         }
         for (const auto& [peer, eps] : peers) out["peer_" + peer + "_executions_per_s"] = eps;
     }
 
     std::cout << fmt::format("{:<44} {:>14} {:>12}\n", "figure", "executions/s", "steps/s");
     auto row = [](const char* name, const figure& f) {
-        std::cout << fmt::format("{:<44} {:>14.0f} {:>12.0f}\n", name, f.executions_per_s, f.steps_per_s);
+        std::cout << fmt::format("{:<44} {:>14.0f} {:>12.0f}\n", name, f.executions_per_s,
+                                 f.steps_per_s);
     };
     row("durable (WAL, synchronous=NORMAL)", normal);
     row("floor: bare prepared statements", floor);
@@ -367,13 +405,16 @@ int main(int argc, char** argv) {
     row("durable (WAL, synchronous=FULL)", full);
     row("FULL with group commit (64 processes)", full_group);
     row("NORMAL with group commit (64 processes)", normal_group);
-    std::cout << fmt::format("{:<44} {:>14.2f}\n", "durable / floor", out["durable_over_floor"].get<double>());
-    std::cout << fmt::format("{:<44} {:>14.2f}\n", "FULL group commit / FULL", out["full_group_over_full"].get<double>());
+    std::cout << fmt::format("{:<44} {:>14.2f}\n", "durable / floor",
+                             out["durable_over_floor"].get<double>());
+    std::cout << fmt::format("{:<44} {:>14.2f}\n", "FULL group commit / FULL",
+                             out["full_group_over_full"].get<double>());
     if (out.contains("memory_over_aws_local_stepfunctions"))
         std::cout << fmt::format("{:<44} {:>14.2f}\n", "in-memory / aws-local-stepfunctions",
                                  out["memory_over_aws_local_stepfunctions"].get<double>());
     if (out.contains("durable_over_bpmn_engine")) {
-        std::cout << fmt::format("{:<44} {:>14.2f}\n", "durable / bpmn-engine", out["durable_over_bpmn_engine"].get<double>());
+        std::cout << fmt::format("{:<44} {:>14.2f}\n", "durable / bpmn-engine",
+                                 out["durable_over_bpmn_engine"].get<double>());
         std::cout << fmt::format("{:<44} {:>14.2f}\n", "NORMAL group commit / bpmn-engine",
                                  out["group_commit_over_bpmn_engine"].get<double>());
     }

@@ -1,22 +1,22 @@
-// What every wfrun command shares: where the store and the catalog are, and loading them in
-// pipeline order (registry, catalog, store brought in line with the catalog, engine).
+// What every wfrun command shares: where the store and the catalog are, the registry main()
+// filled, and the service runtime built from them (interpreter/service/runtime.hpp).
 #pragma once
 
+#include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "interpreter/catalog/catalog.hpp"
-#include "interpreter/engine/engine.hpp"
-#include "interpreter/store/store.hpp"
+#include "interpreter/service/service.hpp"
 
 namespace wfrun::cli {
 
-// Exit codes (docs/cli.md).
+// Exit codes (README.md).
 inline constexpr int exit_ok = 0;
-inline constexpr int exit_stopped = 1;    // lint errors; a process that did not complete
-inline constexpr int exit_usage = 2;      // bad usage or input, refused, catalog does not load
-inline constexpr int exit_form = 3;       // form not complete
+inline constexpr int exit_stopped = 1;  // lint errors; a process that did not complete
+inline constexpr int exit_usage = 2;    // bad usage or input, refused, catalog does not load
+inline constexpr int exit_form = 3;     // form not complete
 
 struct app {
     std::string db = "wfrun.db";
@@ -24,15 +24,26 @@ struct app {
     bool synchronous_normal = false;
 
     registry steps;
-    std::unique_ptr<catalog> cat;
-    std::unique_ptr<store> db_store;
-    std::unique_ptr<engine> eng;
+    std::unique_ptr<catalog> cat;               // the catalog alone, for commands without a store
+    std::unique_ptr<service::runtime> runtime;  // catalog, store and engine
 
     // Loads the catalog; on errors prints them and returns false.
     bool load_catalog();
-    // Loads the catalog and opens the store; on failure prints why and returns false.
+    // Builds the runtime (catalog, store, engine); on failure prints why and returns false.
     bool open();
 };
+
+// Runs `body` (which returns an exit code) and reports a refused service call the way every
+// command does: its message on standard error, exit code 2.
+template <class F>
+int reporting(F&& body) {
+    try {
+        return body();
+    } catch (const service::error& e) {
+        std::cerr << e.what() << '\n';
+        return exit_usage;
+    }
+}
 
 // The process's input pages: `--input JSON`, or `-` for standard input.
 json read_input(const std::string& text);

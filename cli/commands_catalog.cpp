@@ -14,23 +14,19 @@ namespace wfrun::cli {
 
 int cmd_products(app& a, bool as_json) {
     if (!a.open()) return exit_usage;
-    auto products = a.db_store->products();
+    auto products = service::products(*a.runtime);
     if (as_json) {
-        json out = json::array();
-        for (const auto& p : products) {
-            auto j = product_json(p);
-            j["workflows"] = a.db_store->product_workflows(p.product_id);
-            out.push_back(std::move(j));
-        }
-        std::cout << out.dump(2) << '\n';
+        std::cout << products.dump(2) << '\n';
         return exit_ok;
     }
-    std::vector<std::vector<std::string>> rows{{"PRODUCT", "NAME", "TYPE", "TAG", "STATUS", "WORKFLOWS"}};
+    std::vector<std::vector<std::string>> rows{
+        {"PRODUCT", "NAME", "TYPE", "TAG", "STATUS", "WORKFLOWS"}};
     for (const auto& p : products) {
         std::string workflows;
-        for (const auto& w : a.db_store->product_workflows(p.product_id))
-            workflows += (workflows.empty() ? "" : ", ") + w;
-        rows.push_back({p.product_id, p.name, p.product_type, p.tag, p.status, workflows});
+        for (const auto& w : p["workflows"])
+            workflows += (workflows.empty() ? "" : ", ") + w.get<std::string>();
+        rows.push_back(
+            {p["product_id"], p["name"], p["product_type"], p["tag"], p["status"], workflows});
     }
     print_table(rows);
     return exit_ok;
@@ -40,7 +36,7 @@ namespace {
 
 // The lines of each file a diagnostic points into, read once.
 class source_lines {
-public:
+  public:
     const std::string* line(const std::string& file, std::size_t n) {
         auto it = files_.find(file);
         if (it == files_.end()) {
@@ -56,7 +52,7 @@ public:
         return &it->second[n - 1];
     }
 
-private:
+  private:
     std::map<std::string, std::vector<std::string>> files_;
 };
 
@@ -66,8 +62,10 @@ std::string caret_line(const std::string& text, std::size_t column) {
     std::string out;
     for (std::size_t i = 0; i + 1 < column && i < text.size(); ++i) {
         auto c = static_cast<unsigned char>(text[i]);
-        if (c == '\t') out += '\t';
-        else if ((c & 0xc0) != 0x80) out += ' ';
+        if (c == '\t')
+            out += '\t';
+        else if ((c & 0xc0) != 0x80)
+            out += ' ';
     }
     return out + '^';
 }
@@ -77,9 +75,10 @@ void print_diagnostic(const diagnostic& d, source_lines* sources, bool colour) {
         std::cout << format_diagnostic(d) << '\n';
     } else {
         bool error = d.level == severity::error;
-        std::cout << fmt::format("\x1b[1m{}:{}:{}:\x1b[0m \x1b[1;{}m{}[{}]\x1b[0m: \x1b[1m{}\x1b[0m\n",
-                                 d.pos.file_name(), d.pos.line, d.pos.column, error ? "31" : "33",
-                                 error ? "error" : "warning", d.code, d.message);
+        std::cout << fmt::format(
+            "\x1b[1m{}:{}:{}:\x1b[0m \x1b[1;{}m{}[{}]\x1b[0m: \x1b[1m{}\x1b[0m\n",
+            d.pos.file_name(), d.pos.line, d.pos.column, error ? "31" : "33",
+            error ? "error" : "warning", d.code, d.message);
     }
     if (!sources) return;
     const auto* text = sources->line(d.pos.file_name(), d.pos.line);
@@ -93,30 +92,24 @@ void print_diagnostic(const diagnostic& d, source_lines* sources, bool colour) {
 }  // namespace
 
 int cmd_lint(app& a, const std::vector<std::string>& paths, bool as_json) {
-    auto cat = load_catalog(paths.empty() ? std::vector<std::string>{a.workflows} : paths, a.steps);
+    auto result =
+        service::lint(a.steps, paths.empty() ? std::vector<std::string>{a.workflows} : paths);
     if (as_json) {
-        json out = json::array();
-        for (const auto& d : cat->diagnostics)
-            out.push_back({{"file", d.pos.file_name()},
-                           {"line", d.pos.line},
-                           {"column", d.pos.column},
-                           {"severity", d.level == severity::error ? "error" : "warning"},
-                           {"code", d.code},
-                           {"message", d.message}});
-        std::cout << out.dump(2) << '\n';
+        std::cout << service::diagnostics_json(result.diagnostics).dump(2) << '\n';
     } else {
         // Source lines and colour are for people at a terminal; pipes get one line each.
         const bool terminal = stdout_is_terminal();
         const bool colour = terminal && !std::getenv("NO_COLOR");
         source_lines sources;
-        for (const auto& d : cat->diagnostics) print_diagnostic(d, terminal ? &sources : nullptr, colour);
+        for (const auto& d : result.diagnostics)
+            print_diagnostic(d, terminal ? &sources : nullptr, colour);
         std::size_t errors = 0, warnings = 0;
-        for (const auto& d : cat->diagnostics) (d.level == severity::error ? errors : warnings)++;
-        std::cerr << fmt::format("{} file{}: {} error{}, {} warning{}\n", cat->files.size(),
-                                 cat->files.size() == 1 ? "" : "s", errors, errors == 1 ? "" : "s",
+        for (const auto& d : result.diagnostics) (d.level == severity::error ? errors : warnings)++;
+        std::cerr << fmt::format("{} file{}: {} error{}, {} warning{}\n", result.files,
+                                 result.files == 1 ? "" : "s", errors, errors == 1 ? "" : "s",
                                  warnings, warnings == 1 ? "" : "s");
     }
-    return cat->ok() ? exit_ok : exit_stopped;
+    return result.ok() ? exit_ok : exit_stopped;
 }
 
 }  // namespace wfrun::cli

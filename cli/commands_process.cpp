@@ -16,22 +16,10 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
-#include "interpreter/engine/batch.hpp"
-#include "interpreter/util/util.hpp"
 
 namespace wfrun::cli {
 
 namespace {
-
-const workflow_plan* find_plan(app& a, const std::string& workflow) {
-    if (const auto* p = a.cat->plan(workflow)) return p;
-    std::vector<std::string> names;
-    for (const auto& [name, plan] : a.cat->plans) names.push_back(name);
-    auto best = closest_name(workflow, names);
-    std::cerr << fmt::format("unknown workflow '{}'{}\n", workflow,
-                             best.empty() ? "" : fmt::format("; did you mean '{}'?", best));
-    return nullptr;
-}
 
 bool ask_line(const std::string& prompt, std::string& line) {
     std::cout << prompt << std::flush;
@@ -282,7 +270,7 @@ int start_batch(app& a, const workflow_plan& plan, const start_args& args) {
     };
     std::optional<std::string> stopped;
     try {
-        run_batch(*a.eng, plan, input, options, observe, committed);
+        service::start_batch(*a.runtime, plan, input, options, observe, committed);
         if (input.bad()) stopped = fmt::format("cannot read {}: {}", path, std::strerror(errno));
     } catch (const std::exception& e) {
         stopped = e.what();
@@ -308,125 +296,117 @@ int start_batch(app& a, const workflow_plan& plan, const start_args& args) {
 
 int cmd_start(app& a, const start_args& args) {
     if (!a.open()) return exit_usage;
-    const auto* plan = find_plan(a, args.workflow);
-    if (!plan) return exit_usage;
-    if (a.db_store->global_lock()) {
-        std::cerr << engine_locked_message << '\n';
-        return exit_usage;
-    }
-    if (args.batch) return start_batch(a, *plan, args);
-    bool interactive = args.interactive || (!args.input && stdin_is_terminal());
-    json pages = args.input ? read_input(*args.input) : json::array();
-    bool asked_last = false;  // the last page came from the prompt
-    form_outcome outcome;
-    for (;;) {
-        outcome = a.eng->post_form(*plan, pages);
-        if (outcome.k == form_outcome::kind::complete) break;
-        if (outcome.k == form_outcome::kind::refused) {
-            std::cerr << outcome.message << '\n';
-            return exit_usage;
-        }
-        if (outcome.k == form_outcome::kind::invalid) {
-            print_field_errors(outcome.errors);
-            if (interactive && asked_last) {
-                pages.erase(pages.size() - 1);
-                asked_last = false;
-                continue;
+    return reporting([&] {
+        auto& rt = *a.runtime;
+        const auto& plan = service::find_workflow(rt, args.workflow);
+        service::require_unlocked(rt);
+        if (args.batch) return start_batch(a, plan, args);
+        bool interactive = args.interactive || (!args.input && stdin_is_terminal());
+        json pages = args.input ? read_input(*args.input) : json::array();
+        bool asked_last = false;  // the last page came from the prompt
+        form_outcome outcome;
+        for (;;) {
+            outcome = service::post_form(rt, args.workflow, pages);
+            if (outcome.k == form_outcome::kind::complete) break;
+            if (outcome.k == form_outcome::kind::refused) {
+                std::cerr << outcome.message << '\n';
+                return exit_usage;
             }
-            if (args.json) std::cout << validation_errors_json(outcome.errors).dump(2) << '\n';
-            return exit_usage;
+            if (outcome.k == form_outcome::kind::invalid) {
+                print_field_errors(outcome.errors);
+                if (interactive && asked_last) {
+                    pages.erase(pages.size() - 1);
+                    asked_last = false;
+                    continue;
+                }
+                if (args.json) std::cout << validation_errors_json(outcome.errors).dump(2) << '\n';
+                return exit_usage;
+            }
+            if (!interactive) {
+                print_form(outcome);
+                return exit_form;
+            }
+            auto answer = ask_page(*outcome.page);
+            if (!answer) {
+                std::cout << "Cancelled: nothing was started.\n";
+                return exit_ok;
+            }
+            pages.push_back(std::move(*answer));
+            asked_last = true;
         }
-        if (!interactive) {
-            print_form(outcome);
-            return exit_form;
-        }
-        auto answer = ask_page(*outcome.page);
-        if (!answer) {
-            std::cout << "Cancelled: nothing was started.\n";
-            return exit_ok;
-        }
-        pages.push_back(std::move(*answer));
-        asked_last = true;
-    }
 
-    step_observer observe;
-    if (!args.json) {
-        std::cout << fmt::format("{} {}\n", bold("Running"), plan->def.name);
-        observe = print_step;
-    }
-    process_row p;
-    try {
-        p = a.eng->start(*plan, outcome.state, observe);
-    } catch (const refusal& e) {
-        std::cerr << e.what() << '\n';
-        return exit_usage;
-    }
-    if (args.json)
-        std::cout << json{{"id", p.process_id}, {"status", p.last_status}}.dump() << '\n';
-    else
-        std::cout << fmt::format("Process {} {}\n", p.process_id, paint_status(p.last_status));
-    return p.last_status == process_status::completed ? exit_ok : exit_stopped;
+        step_observer observe;
+        if (!args.json) {
+            std::cout << fmt::format("{} {}\n", bold("Running"), plan.def.name);
+            observe = print_step;
+        }
+        auto p = service::start_process(rt, plan, outcome.state, observe);
+        if (args.json)
+            std::cout << json{{"id", p.process_id}, {"status", p.last_status}}.dump() << '\n';
+        else
+            std::cout << fmt::format("Process {} {}\n", p.process_id, paint_status(p.last_status));
+        return p.last_status == process_status::completed ? exit_ok : exit_stopped;
+    });
 }
 
 int cmd_form(app& a, const std::string& workflow, const std::optional<std::string>& input) {
     if (!a.open()) return exit_usage;
-    const auto* plan = find_plan(a, workflow);
-    if (!plan) return exit_usage;
-    auto outcome = a.eng->post_form(*plan, input ? read_input(*input) : json::array());
-    switch (outcome.k) {
-        case form_outcome::kind::not_complete:
-            print_form(outcome);
-            return exit_form;
-        case form_outcome::kind::invalid:
-            print_field_errors(outcome.errors);
-            std::cout << validation_errors_json(outcome.errors).dump(2) << '\n';
-            return exit_usage;
-        case form_outcome::kind::refused:
-            std::cerr << outcome.message << '\n';
-            return exit_usage;
-        case form_outcome::kind::complete:
-            break;
-    }
-    std::cout << json{{"form", nullptr}, {"state", outcome.state}}.dump(2) << '\n';
-    return exit_ok;
+    return reporting([&] {
+        auto outcome =
+            service::post_form(*a.runtime, workflow, input ? read_input(*input) : json::array());
+        switch (outcome.k) {
+            case form_outcome::kind::not_complete:
+                print_form(outcome);
+                return exit_form;
+            case form_outcome::kind::invalid:
+                print_field_errors(outcome.errors);
+                std::cout << validation_errors_json(outcome.errors).dump(2) << '\n';
+                return exit_usage;
+            case form_outcome::kind::refused:
+                std::cerr << outcome.message << '\n';
+                return exit_usage;
+            case form_outcome::kind::complete:
+                break;
+        }
+        std::cout << json{{"form", nullptr}, {"state", outcome.state}}.dump(2) << '\n';
+        return exit_ok;
+    });
 }
 
 int cmd_show(app& a, const std::string& pid, bool as_json) {
     if (!a.open()) return exit_usage;
-    auto p = a.db_store->process(pid);
-    if (!p) {
-        std::cerr << fmt::format("no process {}\n", pid);
-        return exit_usage;
-    }
-    auto j = process_json(*a.eng, *p, true);
-    if (as_json) {
-        std::cout << j.dump(2) << '\n';
+    return reporting([&] {
+        auto [p, j] = service::show_process(*a.runtime, pid);
+        if (as_json) {
+            std::cout << j.dump(2) << '\n';
+            return exit_ok;
+        }
+        std::cout << fmt::format("{} {}\n", bold("Process"), p.process_id);
+        std::cout << fmt::format("workflow  {} ({})\nstatus    {}\nstarted   {}\nmodified  {}\n",
+                                 p.workflow_name, to_string(p.target), paint_status(p.last_status),
+                                 p.started_at, p.last_modified_at);
+        if (!p.failed_reason.empty()) std::cout << fmt::format("reason    {}\n", p.failed_reason);
+        for (const auto& s : j["subscriptions"])
+            std::cout << fmt::format("subscription {} ({})\n",
+                                     s["subscription_id"].get<std::string>(),
+                                     s["description"].get<std::string>());
+        std::vector<std::vector<std::string>> rows{{"STATUS", "STEP", "COMPLETED", "CHANGED"}};
+        for (const auto& s : j["steps"]) {
+            std::string changed;
+            if (s.contains("state_delta"))
+                for (const auto& [k, v] : s["state_delta"].items())
+                    changed += (changed.empty() ? "" : ", ") + k;
+            if (s["status"] == "failed" || s["status"] == "waiting")
+                changed = s["state"].value("error", "");
+            rows.push_back({paint_status(s["status"].get<std::string>()),
+                            s["name"].get<std::string>(), s.value("completed", ""), changed});
+        }
+        print_table(rows);
+        if (!j["form"].is_null())
+            std::cout << fmt::format("{} (wfrun resume {} --input '[{{...}}]')\n{}\n",
+                                     bold("Waiting for input"), p.process_id, j["form"].dump(2));
         return exit_ok;
-    }
-    std::cout << fmt::format("{} {}\n", bold("Process"), p->process_id);
-    std::cout << fmt::format("workflow  {} ({})\nstatus    {}\nstarted   {}\nmodified  {}\n",
-                             p->workflow_name, to_string(p->target), paint_status(p->last_status),
-                             p->started_at, p->last_modified_at);
-    if (!p->failed_reason.empty()) std::cout << fmt::format("reason    {}\n", p->failed_reason);
-    for (const auto& s : j["subscriptions"])
-        std::cout << fmt::format("subscription {} ({})\n", s["subscription_id"].get<std::string>(),
-                                 s["description"].get<std::string>());
-    std::vector<std::vector<std::string>> rows{{"STATUS", "STEP", "COMPLETED", "CHANGED"}};
-    for (const auto& s : j["steps"]) {
-        std::string changed;
-        if (s.contains("state_delta"))
-            for (const auto& [k, v] : s["state_delta"].items())
-                changed += (changed.empty() ? "" : ", ") + k;
-        if (s["status"] == "failed" || s["status"] == "waiting")
-            changed = s["state"].value("error", "");
-        rows.push_back({paint_status(s["status"].get<std::string>()), s["name"].get<std::string>(),
-                        s.value("completed", ""), changed});
-    }
-    print_table(rows);
-    if (!j["form"].is_null())
-        std::cout << fmt::format("{} (wfrun resume {} --input '[{{...}}]')\n{}\n",
-                                 bold("Waiting for input"), p->process_id, j["form"].dump(2));
-    return exit_ok;
+    });
 }
 
 int cmd_ps(app& a, const std::optional<std::string>& status,
@@ -444,55 +424,42 @@ int cmd_ps(app& a, const std::optional<std::string>& status,
         }
     }
     f.workflow = workflow;
-    auto rows = a.db_store->processes(f);
+    auto rows = service::list_processes(*a.runtime, f);
     if (as_json) {
-        json out = json::array();
-        for (const auto& p : rows) out.push_back(process_json(*a.eng, p, false));
-        std::cout << out.dump(2) << '\n';
+        std::cout << rows.dump(2) << '\n';
         return exit_ok;
     }
     std::vector<std::vector<std::string>> table{
         {"PROCESS", "WORKFLOW", "STATUS", "LAST STEP", "STARTED"}};
-    for (const auto& p : rows)
-        table.push_back({p.process_id, p.workflow_name,
-                         a.eng->orphaned(p) ? paint_status(p.last_status) + " (orphaned)"
-                                            : paint_status(p.last_status),
-                         p.last_step, p.started_at});
+    for (const auto& p : rows) {
+        auto status_shown = paint_status(p["last_status"].get<std::string>());
+        if (p["orphaned"].get<bool>()) status_shown += " (orphaned)";
+        table.push_back({p["process_id"], p["workflow_name"], status_shown,
+                         p["last_step"].is_null() ? "" : p["last_step"].get<std::string>(),
+                         p["started_at"]});
+    }
     print_table(table);
     return exit_ok;
 }
 
 int cmd_abort(app& a, const std::string& pid, bool as_json) {
     if (!a.open()) return exit_usage;
-    auto p = a.db_store->process(pid);
-    if (!p) {
-        std::cerr << fmt::format("no process {}\n", pid);
-        return exit_usage;
-    }
-    process_row out;
-    try {
-        out = a.eng->abort(*p);
-    } catch (const refusal& e) {
-        std::cerr << e.what() << '\n';
-        return exit_usage;
-    }
-    if (as_json)
-        std::cout << json{{"id", out.process_id}, {"status", out.last_status}}.dump() << '\n';
-    else
-        std::cout << fmt::format("Process {} {}\n", out.process_id, paint_status(out.last_status));
-    return exit_ok;
+    return reporting([&] {
+        auto out = service::abort(*a.runtime, pid);
+        if (as_json)
+            std::cout << json{{"id", out.process_id}, {"status", out.last_status}}.dump() << '\n';
+        else
+            std::cout << fmt::format("Process {} {}\n", out.process_id,
+                                     paint_status(out.last_status));
+        return exit_ok;
+    });
 }
 
 namespace {
 
 int resume_due(app& a, bool as_json) {
-    std::vector<due_action> done;
-    try {
-        done = a.eng->resume_due(as_json ? step_observer{} : step_observer{print_step});
-    } catch (const refusal& e) {
-        std::cerr << e.what() << '\n';
-        return exit_usage;
-    }
+    auto done =
+        service::resume_due(*a.runtime, as_json ? step_observer{} : step_observer{print_step});
     if (as_json) {
         json out = json::array();
         for (const auto& d : done)
@@ -514,107 +481,92 @@ int resume_due(app& a, bool as_json) {
 
 int cmd_resume(app& a, const resume_args& args) {
     if (!a.open()) return exit_usage;
-    if (args.due) {
-        if (!args.pid.empty()) {
-            std::cerr << "resume: give either PID or --due\n";
+    return reporting([&] {
+        auto& rt = *a.runtime;
+        if (args.due) {
+            if (!args.pid.empty()) {
+                std::cerr << "resume: give either PID or --due\n";
+                return exit_usage;
+            }
+            return resume_due(a, args.json);
+        }
+        if (args.pid.empty()) {
+            std::cerr << "resume: a process id (or --due) is required\n";
             return exit_usage;
         }
-        return resume_due(a, args.json);
-    }
-    if (args.pid.empty()) {
-        std::cerr << "resume: a process id (or --due) is required\n";
-        return exit_usage;
-    }
-    auto p = a.db_store->process(args.pid);
-    if (!p) {
-        std::cerr << fmt::format("no process {}\n", args.pid);
-        return exit_usage;
-    }
-    bool interactive = args.interactive || (!args.input && stdin_is_terminal());
-    json pages = args.input ? read_input(*args.input) : json::array();
-    bool asked = false;
-    step_observer observe;
-    if (!args.json) observe = print_step;
-    for (;;) {
-        if (p->last_status == process_status::suspended && interactive && pages.empty() &&
-            !a.db_store->global_lock()) {
-            if (auto page = a.eng->waiting_form(*p)) {
-                auto answer = ask_page(*page);
-                if (!answer) {
-                    std::cout << "Cancelled: nothing was changed.\n";
-                    return exit_ok;
+        auto p = service::find_process(rt, args.pid);
+        bool interactive = args.interactive || (!args.input && stdin_is_terminal());
+        json pages = args.input ? read_input(*args.input) : json::array();
+        bool asked = false;
+        step_observer observe;
+        if (!args.json) observe = print_step;
+        for (;;) {
+            if (p.last_status == process_status::suspended && interactive && pages.empty() &&
+                !service::engine_locked(rt)) {
+                if (auto page = service::waiting_form(rt, p)) {
+                    auto answer = ask_page(*page);
+                    if (!answer) {
+                        std::cout << "Cancelled: nothing was changed.\n";
+                        return exit_ok;
+                    }
+                    pages = json::array({std::move(*answer)});
+                    asked = true;
                 }
-                pages = json::array({std::move(*answer)});
-                asked = true;
             }
-        }
-        resume_outcome outcome;
-        try {
-            if (!args.json && (p->last_status == process_status::failed || p->last_status == process_status::waiting ||
-                               p->last_status == process_status::running))
-                std::cout << fmt::format("{} {} ({})\n", bold("Resuming"), p->workflow_name,
-                                         p->last_status);
-            outcome = a.eng->resume(args.pid, pages, observe);
-        } catch (const refusal& e) {
-            std::cerr << e.what() << '\n';
-            return exit_usage;
-        } catch (const form_error& e) {
-            std::cerr << e.what() << '\n';
-            return exit_usage;
-        }
-        if (outcome.k == resume_outcome::kind::not_complete) {
-            std::cout << json{{"form", outcome.form}, {"meta", outcome.meta}}.dump(2) << '\n';
-            return exit_form;
-        }
-        if (outcome.k == resume_outcome::kind::invalid) {
-            print_field_errors(outcome.errors);
-            if (interactive && asked) {
-                pages = json::array();
-                asked = false;
-                continue;
+            if (!args.json && (p.last_status == process_status::failed ||
+                               p.last_status == process_status::waiting ||
+                               p.last_status == process_status::running))
+                std::cout << fmt::format("{} {} ({})\n", bold("Resuming"), p.workflow_name,
+                                         p.last_status);
+            auto outcome = service::resume(rt, args.pid, pages, observe);
+            if (outcome.k == resume_outcome::kind::not_complete) {
+                std::cout << json{{"form", outcome.form}, {"meta", outcome.meta}}.dump(2) << '\n';
+                return exit_form;
             }
-            if (args.json) std::cout << validation_errors_json(outcome.errors).dump(2) << '\n';
-            return exit_usage;
+            if (outcome.k == resume_outcome::kind::invalid) {
+                print_field_errors(outcome.errors);
+                if (interactive && asked) {
+                    pages = json::array();
+                    asked = false;
+                    continue;
+                }
+                if (args.json) std::cout << validation_errors_json(outcome.errors).dump(2) << '\n';
+                return exit_usage;
+            }
+            const auto& out = outcome.process;
+            if (args.json)
+                std::cout << json{{"id", out.process_id}, {"status", out.last_status}}.dump()
+                          << '\n';
+            else
+                std::cout << fmt::format("Process {} {}\n", out.process_id,
+                                         paint_status(out.last_status));
+            return out.last_status == process_status::completed ? exit_ok : exit_stopped;
         }
-        const auto& out = outcome.process;
-        if (args.json)
-            std::cout << json{{"id", out.process_id}, {"status", out.last_status}}.dump() << '\n';
-        else
-            std::cout << fmt::format("Process {} {}\n", out.process_id,
-                                     paint_status(out.last_status));
-        return out.last_status == process_status::completed ? exit_ok : exit_stopped;
-    }
+    });
 }
 
 int cmd_engine(app& a, const std::string& action, bool as_json) {
     if (!a.open()) return exit_usage;
+    auto& rt = *a.runtime;
     std::vector<process_row> continued;
     if (action == "pause") {
-        a.eng->pause();
+        service::pause_engine(rt);
     } else if (action == "resume") {
-        continued = a.eng->unpause(as_json ? step_observer{} : step_observer{print_step});
+        continued =
+            service::resume_engine(rt, as_json ? step_observer{} : step_observer{print_step});
     }
-    auto status = a.eng->status();
-    process_filter running;
-    running.status = process_status::running;
-    std::size_t active = 0;
-    for (const auto& p : a.db_store->processes(running))
-        if (!a.eng->orphaned(p)) ++active;
+    auto status = service::engine_status(rt);
     if (as_json) {
         json ids = json::array();
         for (const auto& p : continued)
             ids.push_back({{"id", p.process_id}, {"status", p.last_status}});
-        std::cout << json{{"global_lock", status != engine_status::running},
-                          {"global_status", std::string(to_string(status))},
-                          {"running_processes", active},
-                          {"continued", ids}}
-                         .dump(2)
-                  << '\n';
+        status["continued"] = std::move(ids);
+        std::cout << status.dump(2) << '\n';
         return exit_ok;
     }
     for (const auto& p : continued)
         std::cout << fmt::format("Process {} {}\n", p.process_id, paint_status(p.last_status));
-    std::cout << fmt::format("Engine {}\n", to_string(status));
+    std::cout << fmt::format("Engine {}\n", status["global_status"].get<std::string>());
     return exit_ok;
 }
 

@@ -2,12 +2,12 @@
 // embedded SQLite store. Subcommands follow the verbs of orchestrator-core's REST API.
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
-#include "interpreter/store/sqlite/sqlite_store.hpp"
 #include "stdlib/builtin_steps.hpp"
 #include "tutorial_steps.hpp"
 
@@ -30,28 +30,35 @@ bool app::load_catalog() {
 }
 
 bool app::open() {
-    if (!load_catalog()) return false;
+    if (runtime) return true;
+    service::runtime_options options;
+    options.database = db;
+    options.catalog_paths = {workflows};
+    options.synchronous_full = !synchronous_normal;
+    options.on_catalog = [](const catalog& c) {
+        for (const auto& d : c.diagnostics) std::cerr << format_diagnostic(d) << '\n';
+    };
+    if (const char* user = std::getenv("USER")) options.engine.reporter = user;
+    // A bad WFRUN_FAULT is reported after the catalog and the store had their say.
+    std::optional<std::string> bad_faults;
+    if (const char* faults = std::getenv("WFRUN_FAULT")) {
+        try {
+            options.engine.faults = parse_faults(faults);
+        } catch (const std::exception& e) {
+            bad_faults = e.what();
+        }
+    }
     try {
-        sqlite_options options;
-        options.synchronous_full = !synchronous_normal;
-        db_store = std::make_unique<sqlite_store>(db, options);
-        db_store->run_schema(steps.schemas());
-        db_store->sync_catalog(cat->model);
-    } catch (const std::exception& e) {
+        runtime = std::make_unique<service::runtime>(steps, std::move(options));
+    } catch (const std::exception& e) {  // catalog_error, store_error
         std::cerr << e.what() << '\n';
         return false;
     }
-    engine_options options;
-    if (const char* user = std::getenv("USER")) options.reporter = user;
-    if (const char* faults = std::getenv("WFRUN_FAULT")) {
-        try {
-            options.faults = parse_faults(faults);
-        } catch (const std::exception& e) {
-            std::cerr << "WFRUN_FAULT: " << e.what() << '\n';
-            return false;
-        }
+    if (bad_faults) {
+        runtime.reset();
+        std::cerr << "WFRUN_FAULT: " << *bad_faults << '\n';
+        return false;
     }
-    eng = std::make_unique<engine>(*db_store, *cat, steps, std::move(options));
     return true;
 }
 

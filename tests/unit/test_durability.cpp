@@ -16,7 +16,7 @@
 
 #include "interpreter/catalog/catalog.hpp"
 #include "interpreter/engine/engine.hpp"
-#include "interpreter/store/sqlite/sqlite_store.hpp"
+#include "interpreter/service/runtime.hpp"
 #include "stdlib/builtin_steps.hpp"
 #include "tutorial_steps.hpp"
 
@@ -119,14 +119,16 @@ workflow paused {
 }
 )";
 
-// A registry, a catalog, a store and an engine on one database file; reopen() loads another
-// catalog over the same file, as a new wfrun invocation after an edit would.
+// A registry and a service runtime (catalog, store, engine) on one database file; reopen()
+// loads another catalog over the same file, as a new wfrun invocation after an edit would.
+// `cat`, `db` and `eng` name the runtime's parts.
 struct world {
     temp_dir dir;
     registry steps;
-    std::unique_ptr<catalog> cat;
-    std::unique_ptr<sqlite_store> db;
-    std::unique_ptr<engine> eng;
+    std::unique_ptr<service::runtime> rt;
+    const catalog* cat = nullptr;
+    store* db = nullptr;
+    engine* eng = nullptr;
 
     explicit world(std::vector<std::string> paths = {}, engine_options options = {}) {
         register_stdlib(steps);
@@ -136,16 +138,25 @@ struct world {
         reopen(paths, std::move(options));
     }
 
+    // The options of a runtime on this world's database file.
+    service::runtime_options runtime_options(const std::vector<std::string>& paths,
+                                             engine_options options = {}) {
+        service::runtime_options o;
+        o.database = dir.sub("wfrun.db");
+        o.catalog_paths = paths;
+        o.engine = std::move(options);
+        o.on_catalog = [](const catalog& c) {
+            for (const auto& d : c.diagnostics) UNSCOPED_INFO(format_diagnostic(d));
+        };
+        return o;
+    }
+
     void reopen(const std::vector<std::string>& paths, engine_options options = {}) {
-        eng.reset();
-        db.reset();
-        cat = load_catalog(paths, steps);
-        for (const auto& d : cat->diagnostics) UNSCOPED_INFO(format_diagnostic(d));
-        REQUIRE(cat->ok());
-        db = std::make_unique<sqlite_store>(dir.sub("wfrun.db"));
-        db->run_schema(steps.schemas());
-        db->sync_catalog(cat->model);
-        eng = std::make_unique<engine>(*db, *cat, steps, std::move(options));
+        rt.reset();
+        rt = std::make_unique<service::runtime>(steps, runtime_options(paths, std::move(options)));
+        cat = &rt->catalog_ref();
+        db = &rt->storage();
+        eng = &rt->engine_ref();
     }
 
     process_row start(const std::string& workflow,
@@ -541,7 +552,6 @@ workflow edited {
 TEST_CASE("two engines racing to terminate one subscription: exactly one gets it") {
     world w({WFRUN_SOURCE_DIR "/workflows"});
     const auto* create = w.cat->plan("create_user_group");
-    const auto* terminate = w.cat->plan("terminate_user_group");
     std::string product;
     for (const auto& p : w.db->products())
         if (p.name == "User Group") product = p.product_id;
@@ -555,10 +565,13 @@ TEST_CASE("two engines racing to terminate one subscription: exactly one gets it
 
         std::atomic<int> completed{0}, refused{0}, other{0};
         auto race = [&] {
-            sqlite_store db(w.dir.sub("wfrun.db"));
-            db.run_schema(w.steps.schemas());
-            db.sync_catalog(w.cat->model);
-            engine eng(db, *w.cat, w.steps);
+            // A runtime of its own on the same file, as a second wfrun would have (Catch2's
+            // messages are not for other threads: no on_catalog).
+            auto options = w.runtime_options({WFRUN_SOURCE_DIR "/workflows"});
+            options.on_catalog = {};
+            service::runtime racer_runtime(w.steps, std::move(options));
+            auto& eng = racer_runtime.engine_ref();
+            const auto* terminate = racer_runtime.catalog_ref().plan("terminate_user_group");
             auto outcome = eng.post_form(
                 *terminate, json::array({{{"subscription_id", group}}, json::object()}));
             if (outcome.k == form_outcome::kind::refused) {

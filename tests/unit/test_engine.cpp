@@ -1,14 +1,14 @@
 // The engine through its public API, on a real SQLite file: the start protocol, the step log,
 // one transaction per step, conditions and input steps, and the catalog passes.
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include <filesystem>
 #include <fstream>
 
 #include "interpreter/catalog/catalog.hpp"
 #include "interpreter/engine/engine.hpp"
-#include "interpreter/store/sqlite/sqlite_store.hpp"
+#include "interpreter/service/runtime.hpp"
 #include "stdlib/builtin_steps.hpp"
 #include "tutorial_steps.hpp"
 
@@ -19,7 +19,8 @@ namespace {
 struct temp_dir {
     std::filesystem::path path;
     temp_dir() {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "wfrun-engine-XXXXXX").string();
+        std::string tmpl =
+            (std::filesystem::temp_directory_path() / "wfrun-engine-XXXXXX").string();
         path = mkdtemp(tmpl.data());
     }
     ~temp_dir() { std::filesystem::remove_all(path); }
@@ -30,26 +31,32 @@ struct temp_dir {
     }
 };
 
-// A registry, a catalog, a store and an engine, wired as wfrun wires them.
+// A registry and a service runtime (catalog, store, engine) on a temporary file, wired as
+// wfrun wires them; `cat`, `db` and `eng` name the runtime's parts.
 struct fixture {
     temp_dir dir;
     registry steps;
-    std::unique_ptr<catalog> cat;
-    std::unique_ptr<sqlite_store> db;
-    std::unique_ptr<engine> eng;
+    std::unique_ptr<service::runtime> rt;
+    const catalog* cat = nullptr;
+    store* db = nullptr;
+    engine* eng = nullptr;
 
     explicit fixture(std::vector<std::string> paths = {WFRUN_SOURCE_DIR "/workflows"},
                      void (*extra)(registry&) = nullptr, engine_options options = {}) {
         register_stdlib(steps);
         tutorial::register_steps(steps);
         if (extra) extra(steps);
-        cat = load_catalog(paths, steps);
-        for (const auto& d : cat->diagnostics) UNSCOPED_INFO(format_diagnostic(d));
-        REQUIRE(cat->ok());
-        db = std::make_unique<sqlite_store>(dir.file("wfrun.db"));
-        db->run_schema(steps.schemas());
-        db->sync_catalog(cat->model);
-        eng = std::make_unique<engine>(*db, *cat, steps, std::move(options));
+        service::runtime_options o;
+        o.database = dir.file("wfrun.db");
+        o.catalog_paths = std::move(paths);
+        o.engine = std::move(options);
+        o.on_catalog = [](const catalog& c) {
+            for (const auto& d : c.diagnostics) UNSCOPED_INFO(format_diagnostic(d));
+        };
+        rt = std::make_unique<service::runtime>(steps, std::move(o));
+        cat = &rt->catalog_ref();
+        db = &rt->storage();
+        eng = &rt->engine_ref();
     }
 
     process_row start(const std::string& workflow, const json& pages) {
@@ -68,14 +75,16 @@ struct fixture {
     }
 
     std::string create_group(const std::string& name) {
-        auto p = start("create_user_group", json::array({{{"product", product("User Group")}}, {{"group_name", name}}}));
+        auto p = start("create_user_group",
+                       json::array({{{"product", product("User Group")}}, {{"group_name", name}}}));
         REQUIRE(p.last_status == process_status::completed);
         return db->process_subscriptions(p.process_id).at(0);
     }
 
     std::vector<std::string> rows(const std::string& pid, bool with_status = false) {
         std::vector<std::string> out;
-        for (const auto& s : db->steps(pid)) out.push_back(with_status ? fmt::format("{} {}", s.name, s.status) : s.name);
+        for (const auto& s : db->steps(pid))
+            out.push_back(with_status ? fmt::format("{} {}", s.name, s.status) : s.name);
         return out;
     }
 };
@@ -91,8 +100,9 @@ TEST_CASE("the tutorial catalog resolves into products and plans") {
     CHECK(plan->def.product_type == "UserGroup");
     std::vector<std::string> names;
     for (const auto& s : plan->steps) names.push_back(s.display);
-    CHECK(names == std::vector<std::string>{"Start", "Create Process Subscription relation", "Lock subscription",
-                                            "Deprovision user group", "Set subscription to 'terminated'",
+    CHECK(names == std::vector<std::string>{"Start", "Create Process Subscription relation",
+                                            "Lock subscription", "Deprovision user group",
+                                            "Set subscription to 'terminated'",
                                             "Unlock subscription", "Done"});
     CHECK(plan->steps[1].args == json{{"target", "TERMINATE"}});
     CHECK(plan->definition.size() == 16);
@@ -114,15 +124,19 @@ TEST_CASE("the start protocol: pages, schemas, refusals") {
     CHECK(second.meta == json{{"hasNext", false}});
     auto bad = f.eng->post_form(*create, json::array({{{"product", "nope"}}}));
     CHECK(bad.k == form_outcome::kind::invalid);
-    auto overflow = f.eng->post_form(*create, json::array({{{"product", f.product("User Group")}}, {{"group_name", "x"}}, json::object()}));
+    auto overflow = f.eng->post_form(*create, json::array({{{"product", f.product("User Group")}},
+                                                           {{"group_name", "x"}},
+                                                           json::object()}));
     CHECK(overflow.k == form_outcome::kind::invalid);
 
     auto group = f.create_group("Group One");
     const auto* terminate = f.cat->plan("terminate_user_group");
     auto label = f.eng->post_form(*terminate, json::array({{{"subscription_id", group}}}));
     REQUIRE(label.k == form_outcome::kind::not_complete);
-    CHECK(label.form["properties"]["are_you_sure"]["default"] == "Are you sure you want to remove User Group Group One?");
-    auto done = f.eng->post_form(*terminate, json::array({{{"subscription_id", group}}, {{"are_you_sure", "ignored"}}}));
+    CHECK(label.form["properties"]["are_you_sure"]["default"] ==
+          "Are you sure you want to remove User Group Group One?");
+    auto done = f.eng->post_form(
+        *terminate, json::array({{{"subscription_id", group}}, {{"are_you_sure", "ignored"}}}));
     REQUIRE(done.k == form_outcome::kind::complete);
     CHECK(done.state["are_you_sure"] == "Are you sure you want to remove User Group Group One?");
     CHECK(done.state["subscription_id"] == group);
@@ -133,13 +147,14 @@ TEST_CASE("the start protocol: pages, schemas, refusals") {
 TEST_CASE("a completed terminate: rows, subscription, state") {
     fixture f;
     auto group = f.create_group("Group One");
-    auto p = f.start("terminate_user_group", json::array({{{"subscription_id", group}}, json::object()}));
+    auto p = f.start("terminate_user_group",
+                     json::array({{{"subscription_id", group}}, json::object()}));
     CHECK(p.last_status == process_status::completed);
     CHECK(f.rows(p.process_id, true) ==
           std::vector<std::string>{"Start success", "Create Process Subscription relation success",
                                    "Lock subscription success", "Deprovision user group success",
-                                   "Set subscription to 'terminated' success", "Unlock subscription success",
-                                   "Done complete"});
+                                   "Set subscription to 'terminated' success",
+                                   "Unlock subscription success", "Done complete"});
     auto sub = f.db->load_subscription(group);
     CHECK((*sub)["status"] == "terminated");
     CHECK((*sub)["insync"] == true);
@@ -154,9 +169,12 @@ TEST_CASE("a completed terminate: rows, subscription, state") {
     CHECK(stored->last_step == "Done");
     CHECK(stored->definition == f.cat->plan("terminate_user_group")->definition);
 
-    auto again = f.eng->post_form(*f.cat->plan("terminate_user_group"), json::array({{{"subscription_id", group}}}));
+    auto again = f.eng->post_form(*f.cat->plan("terminate_user_group"),
+                                  json::array({{{"subscription_id", group}}}));
     CHECK(again.k == form_outcome::kind::refused);
-    CHECK(again.message == "This workflow cannot be started: This subscription can not be modified because of the status it has");
+    CHECK(again.message ==
+          "This workflow cannot be started: This subscription can not be modified because of the "
+          "status it has");
 }
 
 namespace {
@@ -168,10 +186,13 @@ void register_half_step(registry& r) {
               ctx.db().exec("INSERT INTO half_done (note) VALUES (?)", {"written"});
               throw value_error("the step failed after writing");
           });
-    r.add({.name = "remember", .display_name = "Remember",
+    r.add({.name = "remember",
+           .display_name = "Remember",
            .params = {{"value", value_type::string}},
            .writes = {{"remembered", value_type::string}}},
-          [](step_context& ctx) -> json { return {{"remembered", ctx.param("value")}}; });
+          [](step_context& ctx) -> json {
+              return {{"remembered", ctx.param("value")}};
+          });
 }
 }  // namespace
 
@@ -193,7 +214,8 @@ workflow half {
     REQUIRE(steps.size() == 3);
     CHECK(steps[1].state["remembered"] == "kept");
     CHECK(steps[2].status == step_status::failed);
-    CHECK(steps[2].state == json{{"class", "ValueError"}, {"error", "the step failed after writing"}});
+    CHECK(steps[2].state ==
+          json{{"class", "ValueError"}, {"error", "the step failed after writing"}});
     auto r = f.eng->recover(*f.db->process(p.process_id));
     CHECK(r.next == 2);
     CHECK(r.state["remembered"] == "kept");
@@ -219,12 +241,14 @@ workflow gated {
     auto p = f.start("gated", json::array({json::object()}));
     CHECK(p.last_status == process_status::suspended);
     CHECK(f.rows(p.process_id, true) ==
-          std::vector<std::string>{"Start success", "Remember skipped", "Remember success", "Input approval_form suspend"});
+          std::vector<std::string>{"Start success", "Remember skipped", "Remember success",
+                                   "Input approval_form suspend"});
     CHECK(f.db->steps(p.process_id)[2].state["remembered"] == "flag was not set");
 }
 
 TEST_CASE("fault injection specs") {
-    auto plan = parse_faults("unsync=fail,deprovision_user_group=fail*2,resync=crash,done=delay:500ms");
+    auto plan =
+        parse_faults("unsync=fail,deprovision_user_group=fail*2,resync=crash,done=delay:500ms");
     CHECK(plan.at("unsync").remaining == -1);
     CHECK(plan.at("deprovision_user_group").remaining == 2);
     CHECK(plan.at("resync").k == fault::kind::crash);
@@ -239,7 +263,8 @@ TEST_CASE("fail times N fails N times within one engine and then succeeds") {
     options.faults = parse_faults("deprovision_user_group=fail*1");
     fixture f({WFRUN_SOURCE_DIR "/workflows"}, nullptr, options);
     auto group = f.create_group("Group One");
-    auto p = f.start("terminate_user_group", json::array({{{"subscription_id", group}}, json::object()}));
+    auto p = f.start("terminate_user_group",
+                     json::array({{{"subscription_id", group}}, json::object()}));
     CHECK(p.last_status == process_status::failed);
     auto stored = *f.db->process(p.process_id);
     auto resumed = f.eng->run(stored, f.eng->recover(stored));
@@ -296,18 +321,26 @@ product "P" {
     CHECK(has("a.wf:9:11: error[E106]: the chain of workflow 'w' must start with 'init'"));
     CHECK(has("error[E105]: 'TERMINATD' is not a SubscriptionLifecycle"));
     CHECK(has("error[E105]: step 'store_process_subscription' takes 1 argument, got more"));
-    CHECK(has("error[E101]: unknown step 'deprovision_usr_group'; did you mean 'deprovision_user_group'?"));
+    CHECK(
+        has("error[E101]: unknown step 'deprovision_usr_group'; did you mean "
+            "'deprovision_user_group'?"));
     CHECK(has("must end with 'done'"));
     CHECK(has("b.wf:1:1: error[E107]: duplicate name 'f': form also declared at a.wf:1:1"));
-    CHECK(has("products.wf:3:8: error[E104]: unknown field type 'strng' in block 'B'; did you mean 'str'?"));
+    CHECK(
+        has("products.wf:3:8: error[E104]: unknown field type 'strng' in block 'B'; did you mean "
+            "'str'?"));
     CHECK(!cat->ok());
 }
 
-TEST_CASE("set_status refuses to terminate a group that users still use, even past the start check") {
+TEST_CASE(
+    "set_status refuses to terminate a group that users still use, even past the start check") {
     fixture f;
     auto group = f.create_group("Group Two");
-    auto user = f.start("create_user", json::array({{{"product", f.product("User internal")}},
-                                                   {{"username", "my_internal_user"}, {"age", 40}, {"user_group_ids", {group}}}}));
+    auto user = f.start(
+        "create_user",
+        json::array(
+            {{{"product", f.product("User internal")}},
+             {{"username", "my_internal_user"}, {"age", 40}, {"user_group_ids", {group}}}}));
     REQUIRE(user.last_status == process_status::completed);
     // The form's admission check is bypassed by starting with a complete state directly.
     auto p = f.eng->start(*f.cat->plan("terminate_user_group"),
@@ -316,7 +349,8 @@ TEST_CASE("set_status refuses to terminate a group that users still use, even pa
     CHECK(p.last_status == process_status::failed);
     CHECK(p.last_step == "Set subscription to 'terminated'");
     CHECK(p.failed_reason ==
-          "Unsafe status change of Subscription with depending subscriptions: ['User my_internal_user from group Group Two (internal)']");
+          "Unsafe status change of Subscription with depending subscriptions: ['User "
+          "my_internal_user from group Group Two (internal)']");
     auto sub = f.db->load_subscription(group);
     CHECK((*sub)["status"] == "active");
     CHECK((*sub)["insync"] == false);  // locked, as orchestrator-core leaves it
@@ -345,7 +379,8 @@ workflow create_unprovisioned_group {
     auto p = f.start("create_unprovisioned_group",
                      json::array({{{"product", f.product("User Group")}}, {{"group_name", "G"}}}));
     CHECK(p.last_status == process_status::failed);
-    CHECK(p.failed_reason == "Subscription cannot be active: field 'user_group.group_id' is required");
+    CHECK(p.failed_reason ==
+          "Subscription cannot be active: field 'user_group.group_id' is required");
     auto id = f.db->process_subscriptions(p.process_id).at(0);
     CHECK((*f.db->load_subscription(id))["status"] == "provisioning");
 }
