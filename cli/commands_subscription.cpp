@@ -119,6 +119,7 @@ int cmd_set_in_sync(app& a, const std::string& id) {
         return exit_usage;
     }
     a.db_store->begin();
+    a.db_store->lock_subscription(id);  // no start on it can interleave (subscription_store.hpp)
     std::vector<std::string> live;
     for (const auto& p : a.db_store->subscription_processes(id))
         if (!p.is_task && p.last_status != "completed" && p.last_status != "aborted")
