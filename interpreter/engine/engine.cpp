@@ -314,12 +314,15 @@ process_row engine::start(const workflow_plan& plan, const json& form_state,
     in_transaction(store_, [&] {
         if (store_.global_lock()) throw refusal(engine_locked_message);
         if (a == admission::check && !subscription_id.empty()) {
-            // The same check as the form's, again under the write lock: between the two another
-            // program may have claimed the subscription.
+            // The same check as the form's, again under the subscription's lock: between the two
+            // another program may have claimed the subscription, and until this transaction ends
+            // no other admission or set-in-sync on it can read it (subscription_store.hpp).
+            store_.lock_subscription(subscription_id);
             auto reason = admission_refusal(store_, plan.def, subscription_id);
             if (reason) throw refusal("This workflow cannot be started: " + *reason);
         }
         store_.insert_process(p);
+        p.epoch = 1;  // the creator holds a new process
         store_.insert_input_state(p.process_id, state, "initial_state");
         if (!subscription_id.empty() && store_.subscription(subscription_id))
             store_.link_process_subscription(p.process_id, subscription_id, plan.def.target);
@@ -402,9 +405,24 @@ bool engine::orphaned(const process_row& p) const {
     return !beat || clock::now() - *beat > std::chrono::milliseconds(options_.heartbeat_timeout_ms);
 }
 
+// An early look, so that a step taken over meanwhile does not run at all; what makes a stale
+// holder's step harmless is the fenced write at its end (update_claimed_process).
 bool engine::still_ours(const process_row& p) {
     auto now = store_.process(p.process_id);
-    return now && !is_ended(now->last_status) && (now->owner.empty() || now->owner == options_.owner);
+    return now && !is_ended(now->last_status) && now->epoch == p.epoch;
+}
+
+// The holder's write of its process row in the step's transaction. False when another program
+// claimed the process since: then the transaction is rolled back, `p` reloaded, and the step
+// counts as not done.
+bool engine::commit_claimed(process_row& p) {
+    if (store_.update_claimed_process(p)) {
+        store_.commit();
+        return true;
+    }
+    store_.rollback();
+    if (auto now = store_.process(p.process_id)) p = *now;
+    return false;
 }
 
 process_row engine::run(process_row p, recovery r, const step_observer& observe) {
@@ -436,8 +454,7 @@ bool engine::run_step(process_row& p, const planned_step& s, json& state,
             p.owner.clear();
             p.last_status = process_status::running;
             p.last_modified_at = p.heartbeat_at = now_iso();
-            store_.update_process(p);
-            store_.commit();
+            commit_claimed(p);
             return false;
         }
         bool run = true;
@@ -489,8 +506,7 @@ bool engine::run_step(process_row& p, const planned_step& s, json& state,
         p.last_modified_at = p.heartbeat_at = row.completed_at;
         bool goes_on = p.last_status == process_status::running;
         if (!goes_on) p.owner.clear();
-        store_.update_process(p);
-        store_.commit();
+        if (!commit_claimed(p)) return false;  // taken over meanwhile: the step did not happen
         state = std::move(row.state);
         if (observe) {
             row.state = nullptr;  // observers get the row without a copy of the state
@@ -534,6 +550,11 @@ process_row engine::abort(process_row p) {
             throw refusal(
                 fmt::format("Aborting a {} process is not possible", to_string(current->last_status)));
         p = *current;
+        // Taken from whoever holds it: a step of the former holder can no longer commit.
+        auto epoch = store_.claim_process(p.process_id, p.last_status, p.owner, p.epoch,
+                                          options_.owner, now_iso());
+        if (!epoch) throw refusal(fmt::format("process {} changed meanwhile", p.process_id));
+        p.epoch = *epoch;
         auto r = recover(p);
         auto row =
             abort_row(p.process_id, "User Aborted", "abort", options_.reporter, std::move(r.state));
@@ -542,7 +563,8 @@ process_row engine::abort(process_row p) {
         p.last_modified_at = row.completed_at;
         p.owner.clear();
         store_.insert_step(row);
-        store_.update_process(p);
+        if (!store_.update_claimed_process(p))
+            throw refusal(fmt::format("process {} changed meanwhile", p.process_id));
         return p;
     });
 }
@@ -637,8 +659,7 @@ void engine::record_failure(process_row& p, const planned_step& s, const std::st
             p.last_status = process_status::aborted;
             p.last_modified_at = end.completed_at;
         }
-        store_.update_process(p);
-        store_.commit();
+        if (!commit_claimed(p)) return;  // taken over meanwhile: its new holder decides
     } catch (...) {
         store_.rollback();
         throw;
@@ -749,14 +770,16 @@ resume_outcome engine::resume(const std::string& process_id, const json& pages,
             }
         }
         auto now = now_iso();
-        if (!store_.claim_process(p.process_id, st, p.owner, options_.owner, now))
-            throw refusal("Resuming a running workflow is not possible");
+        auto epoch = store_.claim_process(p.process_id, st, p.owner, p.epoch, options_.owner, now);
+        if (!epoch) throw refusal("Resuming a running workflow is not possible");
+        p.epoch = *epoch;
         p.last_status = process_status::running;
         p.owner = options_.owner;
         p.heartbeat_at = p.last_modified_at = now;
         p.failed_reason.clear();
         p.definition = plan->definition;  // the process now runs this definition
-        store_.update_process(p);
+        if (!store_.update_claimed_process(p))
+            throw refusal("Resuming a running workflow is not possible");
         store_.commit();
     } catch (...) {
         store_.rollback();
@@ -771,6 +794,11 @@ process_row engine::time_out(process_row p, const planned_step& s) {
         auto current = store_.process(p.process_id);
         if (!current || current->last_status != process_status::suspended) return current.value_or(p);
         p = *current;
+        // Claimed like a resume, so that a resume racing the timeout leaves one of them.
+        auto epoch = store_.claim_process(p.process_id, process_status::suspended, p.owner, p.epoch,
+                                          options_.owner, now_iso());
+        if (!epoch) return store_.process(p.process_id).value_or(p);
+        p.epoch = *epoch;
         auto r = recover(p);
         step_row row;
         row.step_id = new_uuid();
@@ -797,7 +825,8 @@ process_row engine::time_out(process_row p, const planned_step& s) {
             p.last_status = process_status::aborted;
             p.last_modified_at = end.completed_at;
         }
-        store_.update_process(p);
+        if (!store_.update_claimed_process(p))
+            throw refusal(fmt::format("process {} changed meanwhile", p.process_id));
         return p;
     });
 }

@@ -178,8 +178,12 @@ class engine {
     process_row time_out(process_row p, const planned_step& s);
     // The subscriptions a `subscription(...)` form field offers.
     subscription_choices choices();
-    // Still ours to run: not ended, and owned by this program or by none. Inside a transaction.
+    // Still ours to run: not ended, and not claimed by anyone since we claimed it (same epoch).
+    // Inside a transaction.
     bool still_ours(const process_row& p);
+    // Writes `p` fenced by its epoch and commits; false (rolled back, `p` reloaded) when another
+    // program claimed the process meanwhile.
+    bool commit_claimed(process_row& p);
 
     store& store_;
     const catalog& catalog_;

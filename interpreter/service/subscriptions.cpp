@@ -73,12 +73,13 @@ json subscription_workflow_lists(runtime& rt, const std::string& subscription_id
 void set_in_sync(runtime& rt, const std::string& subscription_id) {
     auto& st = rt.storage();
     if (!st.subscription(subscription_id)) throw subscription_not_found(subscription_id);
-    // The check and the write share one write transaction, so no process can take the
-    // subscription in between.
+    // The check and the write share one transaction under the subscription's lock, so no
+    // process can take the subscription in between (subscription_store.hpp).
     st.begin();
     std::string message;
     json held = json::array();
     try {
+        st.lock_subscription(subscription_id);
         for (const auto& p : live_holders(st, subscription_id)) {
             message += fmt::format("\n  {} ({}, {})", p.process_id, p.workflow_name, p.last_status);
             held.push_back({{"process_id", p.process_id},

@@ -81,9 +81,16 @@ step_error value_error(const std::string& message);
 step_error key_error(const std::string& message);
 
 // Statements and queries on the step's own tables, inside the step's transaction: whatever a
-// step writes here commits together with its log row, or not at all. Parameters bind to `?`
-// in order; strings, integers, floats, booleans and null are accepted. Rows come back as
-// objects keyed by column name.
+// step writes here commits together with its log row, or not at all. Rows come back as objects
+// keyed by column name.
+//
+// The placeholder style, the same on every store backend: one bare `?` per parameter, bound to
+// `params` in order (`WHERE a = ? AND b = ?` with {a, b}). Numbered or named placeholders (`?1`,
+// `:name`, `@name`, `$1`, `$name`) are refused with an error; each backend translates `?` to its
+// own (SQLite takes it as it is, PostgreSQL as `$1`, `$2`, ...), and a `?` inside a string
+// literal, a quoted identifier or a comment is left alone. Strings, integers, floats, booleans
+// and null are accepted as parameters. One statement per call; keep to SQL that every backend
+// reads (no `INSERT OR ...`, no SQLite-only functions) so that a step runs on any of them.
 class sql_session {
 public:
     virtual ~sql_session() = default;

@@ -1,7 +1,10 @@
 // The embedded store: store.hpp on one SQLite file (or `:memory:`), in WAL mode with
 // synchronous=FULL by default so that a committed step survives power loss. Every statement is
-// prepared once and reused. The connection is used by one thread at a time; other processes may
-// open the same file, and writers queue on the busy timeout.
+// prepared once and reused. The connection is used by one thread at a time; other connections
+// and programs may open the same file, and writers queue on the busy timeout (a write
+// transaction holds the database's write lock until it ends). A `:memory:` database is private
+// to its connection. One file per concern: sqlite_store.cpp (opening, transactions),
+// sqlite_schema.cpp, sqlite_catalog.cpp, sqlite_subscriptions.cpp, sqlite_process_log.cpp.
 #pragma once
 
 #include <memory>
@@ -51,18 +54,22 @@ class sqlite_store final : public store {
     std::vector<subscription_row> in_use_by(const std::string& subscription_id) override;
     std::vector<subscription_row> depends_on(const std::string& subscription_id) override;
     void set_insync(const std::string& subscription_id, bool insync) override;
+    bool lock_subscription(const std::string& subscription_id) override;
 
     void insert_process(const process_row& p) override;
     void update_process(const process_row& p) override;
+    bool update_claimed_process(const process_row& p) override;
     std::optional<process_row> process(const std::string& process_id) override;
     std::vector<process_row> processes(const process_filter& filter) override;
     std::int64_t insert_step(const step_row& s) override;
     std::vector<step_row> steps(const std::string& process_id) override;
     std::optional<step_row> last_step(const std::string& process_id) override;
     void update_step(const step_row& s) override;
-    bool claim_process(const std::string& process_id, process_status expected_status,
-                       const std::string& expected_owner, const std::string& owner,
-                       const std::string& heartbeat_at) override;
+    std::optional<std::int64_t> claim_process(const std::string& process_id,
+                                              process_status expected_status,
+                                              const std::string& expected_owner,
+                                              std::int64_t expected_epoch, const std::string& owner,
+                                              const std::string& heartbeat_at) override;
     void insert_input_state(const std::string& process_id, const json& input,
                             const std::string& input_type) override;
     std::optional<json> last_input_state(const std::string& process_id) override;
