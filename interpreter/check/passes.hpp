@@ -73,6 +73,7 @@ void check_expansion(context& ctx);         // E113
 void check_init_done(context& ctx);         // E106
 void check_duplicate_fields(context& ctx);  // E107 (fields)
 void check_options(context& ctx);           // E105 (retry/timeout)
+void check_form_fields(context& ctx);       // E114, E115, E116, E117
 void check_state_keys(context& ctx);        // E111
 void check_form_paths(context& ctx);        // E112
 void check_lock_regions(context& ctx);      // W101, W102, W103

@@ -58,6 +58,132 @@ std::string plural(std::int64_t n, std::string_view word) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Compiling a field declaration: everything about a field that does not depend on the context
+
+class field_compiler {
+  public:
+    field_compiler(const ast::field_decl& decl, std::vector<field_problem>& problems)
+        : decl_(decl), problems_(problems) {}
+
+    form_field compile() {
+        form_field f;
+        f.name = decl_.name;
+        f.title = title_case(decl_.name);
+        f.optional = decl_.type.optional;
+
+        const std::size_t before = problems_.size();
+        const std::string& type = decl_.type.name;
+        if (type == "Label" || type == "Divider") {
+            f.k = type == "Label" ? kind::label : kind::divider;
+            f.optional = true;
+        } else if (type == "list") {
+            f.k = kind::list;
+            if (decl_.type.args.size() != 1)
+                problem(decl_.type.pos, "E104", "list(...) takes one item type");
+            else
+                f.item_kind = scalar(decl_.type.args.front(), f);
+        } else if (auto k = scalar(decl_.type, f)) {
+            f.k = *k;
+        }
+        // Which modifiers a field takes depends on its type: with the type unknown, nothing
+        // more can be said.
+        if (problems_.size() != before) return f;
+
+        const ast::modifier* readonly = nullptr;
+        for (const auto& mod : decl_.modifiers) {
+            if (mod.name == "readonly") readonly = &mod;
+            modifier(mod, f);
+        }
+        // An optional field's default is null when none is written.
+        if (readonly && !decl_.default_value && !f.optional)
+            problem(readonly->pos, "E117", "a readonly field needs a default");
+        return f;
+    }
+
+  private:
+    void problem(const ast::position& pos, const char* code, std::string message) {
+        problems_.push_back({pos, code, std::move(message)});
+    }
+
+    // The kind of a scalar type (a field's type, or a list's item type), with a choice's
+    // options; nullopt (and a problem) for a type that is not one.
+    std::optional<kind> scalar(const ast::type_ref& type, form_field& f) {
+        const std::string& name = type.name;
+        if (name == "str") return kind::string;
+        if (name == "int") return kind::integer;
+        if (name == "bool") return kind::boolean;
+        if (name == "choice") {
+            for (const auto& c : type.choices) f.choices.push_back({c, c});
+            return kind::choice;
+        }
+        if (name == "subscription") {
+            if (type.args.empty()) {
+                problem(type.pos, "E104", "subscription(...) needs a product type");
+                return std::nullopt;
+            }
+            f.enum_title = type.args.front().name + "Enum";
+            return kind::choice;
+        }
+        problem(type.pos, "E104", fmt::format("unknown field type '{}'", name));
+        return std::nullopt;
+    }
+
+    void modifier(const ast::modifier& mod, form_field& f) {
+        const ast::position& at = mod.arg ? mod.arg->pos : mod.pos;
+        if (mod.name == "readonly") {
+            f.readonly = true;
+        } else if (mod.name == "min" || mod.name == "max") {
+            // A length (str), a bound (int) or a number of items (list).
+            const bool has_length =
+                f.k == kind::string || f.k == kind::integer || f.k == kind::list;
+            if (!mod.arg || mod.arg->k != ast::value::kind::integer)
+                problem(at, "E115", fmt::format("{} takes an integer", mod.name));
+            else if (!has_length)
+                problem(mod.pos, "E115",
+                        fmt::format("{} applies to str, int and list, not to {}", mod.name,
+                                    type_text(decl_.type)));
+            else
+                (mod.name == "min" ? f.min : f.max) = mod.arg->number;
+        } else if (mod.name == "pattern") {
+            if (!mod.arg || mod.arg->k != ast::value::kind::string) {
+                problem(at, "E116", "pattern takes a string");
+            } else if (f.k != kind::string && f.item_kind != kind::string) {
+                problem(mod.pos, "E116",
+                        fmt::format("pattern applies to str and list(str), not to {}",
+                                    type_text(decl_.type)));
+            } else {
+                try {
+                    std::regex re(mod.arg->text, std::regex::ECMAScript);
+                    f.pattern = mod.arg->text;
+                } catch (const std::regex_error& e) {
+                    problem(at, "E114",
+                            fmt::format("invalid pattern '{}': {}", mod.arg->text, e.what()));
+                }
+            }
+        } else if (mod.name != "required") {  // `required X` belongs to blocks
+            problem(mod.pos, "E108", fmt::format("unknown modifier '{}'", mod.name));
+        }
+    }
+
+    // A type as written, for messages: `bool`, `list(bool)`, `subscription(UserGroup)`.
+    static std::string type_text(const ast::type_ref& t) {
+        std::string out = t.name;
+        if (!t.args.empty()) {
+            out += '(';
+            for (std::size_t i = 0; i < t.args.size(); ++i)
+                out += (i ? ", " : "") + type_text(t.args[i]);
+            out += ')';
+        } else if (!t.choices.empty()) {
+            out += "(...)";
+        }
+        return out;
+    }
+
+    const ast::field_decl& decl_;
+    std::vector<field_problem>& problems_;
+};
+
+// ---------------------------------------------------------------------------------------------
 // Building a page from a declaration
 
 class page_builder {
@@ -127,48 +253,19 @@ class page_builder {
         fail(where, fmt::format("'{}' is not a form default", v.source));
     }
 
-    // The kind of a scalar type (a field's type, or a list's item type), with its choices.
-    kind scalar(const ast::field_decl& decl, const ast::type_ref& type, form_field& field) const {
-        const std::string& name = type.name;
-        if (name == "str") return kind::string;
-        if (name == "int") return kind::integer;
-        if (name == "bool") return kind::boolean;
-        if (name == "choice") {
-            for (const auto& c : type.choices) field.choices.push_back({c, c});
-            return kind::choice;
-        }
-        if (name == "subscription") {
-            if (type.args.empty())
-                fail(field_where(decl), "subscription(...) needs a product type");
-            const std::string& product_type = type.args.front().name;
-            std::vector<std::string> lifecycles;
-            for (auto it = type.args.begin() + 1; it != type.args.end(); ++it) {
-                lifecycles.push_back(it->name);
-            }
-            if (choices_) field.choices = choices_(product_type, lifecycles);
-            field.enum_title = product_type + "Enum";
-            return kind::choice;
-        }
-        fail(field_where(decl), fmt::format("unknown field type '{}'", name));
-    }
-
     form_field field(const ast::field_decl& decl) const {
         const std::string where = field_where(decl);
-        form_field f;
-        f.name = decl.name;
-        f.title = title_case(decl.name);
-        f.optional = decl.type.optional;
+        std::vector<field_problem> problems;
+        form_field f = compile_field(decl, problems);
+        if (!problems.empty()) fail(where, problems.front().message);
 
-        const std::string& type = decl.type.name;
-        if (type == "Label" || type == "Divider") {
-            f.k = type == "Label" ? kind::label : kind::divider;
-            f.optional = true;
-        } else if (type == "list") {
-            if (decl.type.args.size() != 1) fail(where, "list(...) takes one item type");
-            f.k = kind::list;
-            f.item_kind = scalar(decl, decl.type.args.front(), f);
-        } else {
-            f.k = scalar(decl, decl.type, f);
+        // A subscription field (or a list of them) offers the subscriptions that exist now.
+        const auto& type = decl.type.name == "list" ? decl.type.args.front() : decl.type;
+        if (type.name == "subscription" && choices_) {
+            std::vector<std::string> lifecycles;
+            for (auto it = type.args.begin() + 1; it != type.args.end(); ++it)
+                lifecycles.push_back(it->name);
+            f.choices = choices_(type.args.front().name, lifecycles);
         }
 
         if (decl.default_value) {
@@ -176,39 +273,7 @@ class page_builder {
         } else if (f.optional) {
             f.default_value = nullptr;
         }
-
-        for (const auto& mod : decl.modifiers) modifier(decl, mod, f);
-        if (f.readonly && !f.default_value) fail(where, "a readonly field needs a default");
         return f;
-    }
-
-    void modifier(const ast::field_decl& decl, const ast::modifier& mod, form_field& f) const {
-        const std::string where = field_where(decl);
-        const bool has_length = f.k == kind::string || f.k == kind::integer || f.k == kind::list;
-        if (mod.name == "readonly") {
-            f.readonly = true;
-        } else if (mod.name == "min" || mod.name == "max") {
-            if (!mod.arg || mod.arg->k != ast::value::kind::integer) {
-                fail(where, fmt::format("{} takes an integer", mod.name));
-            }
-            if (!has_length) fail(where, fmt::format("{} applies to str, int and list", mod.name));
-            (mod.name == "min" ? f.min : f.max) = mod.arg->number;
-        } else if (mod.name == "pattern") {
-            if (!mod.arg || mod.arg->k != ast::value::kind::string) {
-                fail(where, "pattern takes a string");
-            }
-            if (f.k != kind::string && f.item_kind != kind::string) {
-                fail(where, "pattern applies to str and list(str)");
-            }
-            try {
-                std::regex re(mod.arg->text, std::regex::ECMAScript);
-            } catch (const std::regex_error& e) {
-                fail(where, fmt::format("invalid pattern '{}': {}", mod.arg->text, e.what()));
-            }
-            f.pattern = mod.arg->text;
-        } else if (mod.name != "required") {  // `required X` belongs to blocks
-            fail(where, fmt::format("unknown modifier '{}'", mod.name));
-        }
     }
 
     const ast::form_decl& form_;
@@ -564,6 +629,10 @@ std::string interpolate(std::string_view text, const json& context) {
         }
     }
     return out;
+}
+
+form_field compile_field(const ast::field_decl& decl, std::vector<field_problem>& problems) {
+    return field_compiler(decl, problems).compile();
 }
 
 form_page build_page(const ast::form_decl& form, const json& context,

@@ -29,14 +29,14 @@ using subscription_choices = std::function<std::vector<choice_option>(
 struct form_field {
     enum class kind { string, integer, boolean, choice, uuid, list, label, divider };
     std::string name;
-    std::string title;               // "Group Name" from group_name
+    std::string title;  // "Group Name" from group_name
     kind k = kind::string;
-    bool optional = false;           // `T?`: may be missing or null
+    bool optional = false;  // `T?`: may be missing or null
     bool readonly = false;
     std::optional<json> default_value;
-    std::vector<choice_option> choices;   // choice and subscription fields (and list items)
-    std::string choice_format;            // JSON schema format of a choice, e.g. "productId"
-    std::string enum_title;               // schema title of the choice enum, e.g. "UserGroupEnum"
+    std::vector<choice_option> choices;  // choice and subscription fields (and list items)
+    std::string choice_format;           // JSON schema format of a choice, e.g. "productId"
+    std::string enum_title;              // schema title of the choice enum, e.g. "UserGroupEnum"
     std::optional<form_field::kind> item_kind;  // list(T): the item type
     std::optional<std::int64_t> min, max;
     std::string pattern;
@@ -61,10 +61,27 @@ struct page_result {
     bool ok() const { return errors.empty(); }
 };
 
+// A field declaration that no page can be built from: an unknown or misused type, or a
+// modifier the field's type does not take. The runtime refuses the form with `message`; the
+// linter reports it under `code` (docs/lint-codes.md).
+struct field_problem {
+    ast::position pos;
+    const char* code = "";  // E104 (type), E108 (unknown modifier), E114 ... E117 (modifiers)
+    std::string message;
+};
+
+// The parts of a form field that do not depend on the context it is shown in: name, title,
+// kind, optionality, a choice's options and the modifiers (`readonly`, `min`, `max`,
+// `pattern`), each checked against the field's type. A subscription field's options and every
+// default are left to build_page. Problems are appended to `problems`; the field is only
+// usable when none were found. This is the one place that decides whether a field's
+// declaration is valid: build_page calls it, and so does the linter.
+form_field compile_field(const ast::field_decl& decl, std::vector<field_problem>& problems);
+
 // A form declaration does not fit its context: a default or title names a path that does not
 // exist. The message names the form, the field and the path.
 class form_error : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 

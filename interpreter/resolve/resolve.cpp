@@ -18,6 +18,7 @@ namespace {
 const std::set<std::string> scalar_types = {"str", "int", "bool"};
 const std::set<std::string> form_types = {"str",  "int",  "bool",  "choice",
                                           "subscription", "list", "Label", "Divider"};
+const std::set<std::string> item_types = {"str", "int", "bool", "choice", "subscription"};
 const std::set<std::string> targets = {"CREATE", "MODIFY", "TERMINATE", "VALIDATE", "SYSTEM"};
 
 // The properties each declaration takes.
@@ -142,7 +143,14 @@ struct resolver {
         for (const auto& field : f.fields) resolve_form_type(field.type, f.name);
     }
 
-    void resolve_form_type(const ast::type_ref& t, const std::string& form) {
+    // `item`: the item type of a list, which is one value (not a list, a Label or a Divider).
+    void resolve_form_type(const ast::type_ref& t, const std::string& form, bool item = false) {
+        if (item && !item_types.count(t.name) && form_types.count(t.name)) {
+            error(t.pos, "E104", fmt::format("list items are one of str, int, bool, choice or "
+                                             "subscription, not {} (form '{}')",
+                                             t.name, form));
+            return;
+        }
         if (!form_types.count(t.name)) {
             error(t.pos, "E104", fmt::format("unknown field type '{}' in form '{}'{}", t.name, form,
                                              suggest(t.name, {form_types.begin(), form_types.end()})));
@@ -152,7 +160,7 @@ struct resolver {
             if (t.args.size() != 1)
                 error(t.pos, "E104", "list takes one item type: list(T)");
             else
-                resolve_form_type(t.args[0], form);
+                resolve_form_type(t.args[0], form, true);
         } else if (t.name == "subscription") {
             if (t.args.empty()) {
                 error(t.pos, "E104", "subscription takes a product type: subscription(Type[, lifecycle...])");
@@ -251,18 +259,17 @@ struct resolver {
             def.description = property_text(w->properties, "description");
             if (def.description.empty())
                 error(w->pos, "E108", fmt::format("workflow '{}' needs a 'description'", name));
-            def.target = property_text(w->properties, "target");
             if (const auto* t = ast::find_property(w->properties, "target")) {
                 auto v = t->values.empty() ? std::nullopt : target_value(t->values[0]);
                 if (!v)
                     error(t->pos, "E108", "target is one of CREATE, MODIFY, TERMINATE, VALIDATE, SYSTEM");
                 else
-                    def.target = *v;
+                    def.target = *parse_workflow_target(*v);
             } else {
                 error(w->pos, "E108", fmt::format("workflow '{}' needs a 'target'", name));
             }
             def.product_type = property_text(w->properties, "product_type");
-            def.is_task = def.target == "SYSTEM";
+            def.is_task = def.target == workflow_target::system;
             if (const auto* pt = ast::find_property(w->properties, "product_type"))
                 check_product_type(def.product_type, pt->values.empty() ? pt->pos : pt->values[0].pos);
             else if (!def.is_task)

@@ -13,7 +13,9 @@ using wfrun::json;
 
 namespace {
 // Schemas keep their keys in declaration order; compare them as unordered objects.
-nlohmann::json unordered(const json& j) { return nlohmann::json::parse(j.dump()); }
+nlohmann::json unordered(const json& j) {
+    return nlohmann::json::parse(j.dump());
+}
 }  // namespace
 
 namespace {
@@ -353,7 +355,8 @@ TEST_CASE("modify_user: a list default made of context paths") {
 
 TEST_CASE("product_page and subscription_page") {
     form_page products = product_page({{"p-1", "User internal"}, {"p-2", "User external"}});
-    CHECK(unordered(page_schema(products)) == nlohmann::json::parse(R"({"additionalProperties": false,
+    CHECK(unordered(page_schema(products)) ==
+          nlohmann::json::parse(R"({"additionalProperties": false,
         "properties": {"product": {"title": "Product", "type": "string", "format": "productId",
           "enum": ["p-1", "p-2"], "options": {"p-1": "User internal", "p-2": "User external"}}},
         "required": ["product"], "title": "unknown", "type": "object"})"));
@@ -367,7 +370,8 @@ TEST_CASE("product_page and subscription_page") {
 
     // semantics §5.3, the terminate flow's page 1
     form_page subscription = subscription_page();
-    CHECK(unordered(page_schema(subscription)) == nlohmann::json::parse(R"({"additionalProperties":false,
+    CHECK(unordered(page_schema(subscription)) ==
+          nlohmann::json::parse(R"({"additionalProperties":false,
         "properties":{"subscription_id":{"format":"uuid","title":"Subscription Id","type":"string"},
         "version":{"anyOf":[{"type":"integer"},{"type":"null"}],"default":null,"title":"Version"}},
         "required":["subscription_id"],"title":"unknown","type":"object"})"));
@@ -568,7 +572,8 @@ TEST_CASE("field schemas") {
     for (auto& c : cases) {
         INFO("line " << c.line);
         form_page page = build_page(form("t", {c.decl}), json::object(), no_choices);
-        CHECK(unordered(page_schema(page)["properties"][c.decl.name]) == nlohmann::json::parse(c.schema));
+        CHECK(unordered(page_schema(page)["properties"][c.decl.name]) ==
+              nlohmann::json::parse(c.schema));
     }
 }
 
@@ -613,6 +618,86 @@ TEST_CASE("form_error names the form, the field and the problem") {
                                     {mod("required", path("provisioning"))})}),
                    ctx, no_choices);
     CHECK(page.fields.at(0).default_value == json(nullptr));
+}
+
+TEST_CASE("compile_field: each refused declaration with its lint code, accepted ones without") {
+    struct {
+        int line;
+        ast::field_decl decl;
+        std::vector<std::string> codes;  // the problems' codes, in order
+    } cases[] = {
+        {__LINE__, field("g", type("str"), std::nullopt, {mod("pattern", str("^[a-z]+$"))}), {}},
+        {__LINE__, field("g", type("str"), std::nullopt, {mod("pattern", str("([a-z"))}), {"E114"}},
+        {__LINE__,
+         field("g", list_of(type("str")), std::nullopt, {mod("pattern", str("x{2,1}"))}),
+         {"E114"}},
+        {__LINE__,
+         field("g", type("int"), std::nullopt, {mod("min", integer(0)), mod("max", integer(9))}),
+         {}},
+        {__LINE__, field("g", list_of(type("bool")), std::nullopt, {mod("max", integer(2))}), {}},
+        {__LINE__, field("g", type("bool"), std::nullopt, {mod("min", integer(1))}), {"E115"}},
+        {__LINE__,
+         field("g", choice_type({"a"}), std::nullopt, {mod("max", integer(1))}),
+         {"E115"}},
+        {__LINE__,
+         field("g", subscription_type("UserGroup", {}), std::nullopt,
+               {mod("min", integer(1)), mod("max", integer(1))}),
+         {"E115", "E115"}},
+        {__LINE__, field("g", type("Divider"), std::nullopt, {mod("max", integer(1))}), {"E115"}},
+        {__LINE__, field("g", type("int"), std::nullopt, {mod("min", str("1"))}), {"E115"}},
+        {__LINE__, field("g", type("int"), std::nullopt, {mod("pattern", str("1"))}), {"E116"}},
+        {__LINE__,
+         field("g", list_of(choice_type({"a"})), std::nullopt, {mod("pattern", str("a"))}),
+         {"E116"}},
+        {__LINE__, field("g", type("str"), std::nullopt, {mod("pattern", integer(1))}), {"E116"}},
+        {__LINE__, field("g", type("int"), std::nullopt, {mod("readonly")}), {"E117"}},
+        {__LINE__, field("g", type("int"), integer(1), {mod("readonly")}), {}},
+        {__LINE__, field("g", type("int", true), std::nullopt, {mod("readonly")}), {}},
+        {__LINE__, field("g", type("Label"), std::nullopt, {mod("readonly")}), {}},
+        {__LINE__, field("g", type("int"), std::nullopt, {mod("shiny")}), {"E108"}},
+        {__LINE__, field("g", type("int"), std::nullopt, {mod("required", path("active"))}), {}},
+        {__LINE__, field("g", type("float"), std::nullopt, {mod("readonly")}), {"E104"}},
+        {__LINE__, field("g", list_of(type("Label"))), {"E104"}},
+        {__LINE__, field("g", type("subscription")), {"E104"}},
+        // Every problem of a field, not the first.
+        {__LINE__,
+         field("g", type("bool"), std::nullopt,
+               {mod("readonly"), mod("min", integer(1)), mod("pattern", str("("))}),
+         {"E115", "E116", "E117"}},
+    };
+    for (const auto& c : cases) {
+        INFO("line " << c.line);
+        std::vector<field_problem> problems;
+        compile_field(c.decl, problems);
+        std::vector<std::string> codes;
+        for (const auto& p : problems) codes.push_back(p.code);
+        CHECK(codes == c.codes);
+    }
+}
+
+TEST_CASE("build_page refuses what compile_field finds, with its message") {
+    const json ctx = json::object();
+    struct {
+        int line;
+        ast::field_decl decl;
+        const char* message;
+    } cases[] = {
+        {__LINE__, field("g", type("bool"), std::nullopt, {mod("min", integer(1))}),
+         "form 'f' field 'g': min applies to str, int and list, not to bool"},
+        {__LINE__, field("g", type("int"), std::nullopt, {mod("pattern", str("1"))}),
+         "form 'f' field 'g': pattern applies to str and list(str), not to int"},
+        {__LINE__, field("g", list_of(type("str")), std::nullopt, {mod("pattern", str("[a-"))}),
+         "form 'f' field 'g': invalid pattern '[a-'"},
+    };
+    for (auto& c : cases) {
+        INFO("line " << c.line);
+        std::vector<field_problem> problems;
+        compile_field(c.decl, problems);
+        REQUIRE(problems.size() == 1);
+        CHECK_THROWS_WITH(
+            build_page(form("f", {c.decl}), ctx, no_choices),
+            Catch::StartsWith(c.message) && Catch::Contains(problems.front().message));
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
