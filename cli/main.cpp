@@ -1,5 +1,7 @@
-// wfrun: start, inspect and manage processes and subscriptions of a `.wf` catalog on an
-// embedded SQLite store. Subcommands follow the verbs of orchestrator-core's REST API.
+// wfrun's command line as a library call (wfrun::run_cli, <wfrun/cli.hpp>): start, inspect and
+// manage processes and subscriptions of a `.wf` catalog on an embedded SQLite store.
+// Subcommands follow the verbs of orchestrator-core's REST API. The stock program is
+// cli/wfrun_main.cpp; a project with its own steps writes its own few-line main().
 #include <cstdlib>
 #include <iostream>
 #include <optional>
@@ -7,9 +9,11 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include <wfrun/cli.hpp>
+
+#include "cli/catalog_path.hpp"
 #include "cli/commands.hpp"
 #include "stdlib/builtin_steps.hpp"
-#include "tutorial_steps.hpp"
 
 namespace wfrun::cli {
 
@@ -66,16 +70,21 @@ void add_authoring_commands(CLI::App& cli, app& a, int& rc);
 
 }  // namespace wfrun::cli
 
-int main(int argc, char** argv) {
+int wfrun::run_cli(int argc, char** argv, const step_registration& register_steps) {
     using namespace wfrun::cli;
     app a;
-    wfrun::register_stdlib(a.steps);
-    tutorial::register_steps(a.steps);
+    try {
+        wfrun::register_stdlib(a.steps);
+        if (register_steps) register_steps(a.steps);
+    } catch (const std::exception& e) {
+        std::cerr << "error: registering steps: " << e.what() << '\n';
+        return exit_usage;
+    }
 
     CLI::App cli{"wfrun: run orchestrator-style workflows written in .wf files"};
     cli.require_subcommand(1);
     if (const char* db = std::getenv("WFRUN_DB")) a.db = db;
-    a.workflows = WFRUN_DEFAULT_WORKFLOWS;
+    a.workflows = default_workflows();
     if (const char* wf = std::getenv("WFRUN_WORKFLOWS")) a.workflows = wf;
     cli.add_option("--db", a.db, "SQLite database file (WFRUN_DB)")->capture_default_str();
     cli.add_option("--workflows", a.workflows, "folder of .wf files (WFRUN_WORKFLOWS)")->capture_default_str();
