@@ -87,9 +87,11 @@ int wfrun::run_cli(int argc, char** argv, const step_registration& register_step
     a.workflows = default_workflows();
     if (const char* wf = std::getenv("WFRUN_WORKFLOWS")) a.workflows = wf;
     cli.add_option("--db", a.db, "SQLite database file (WFRUN_DB)")->capture_default_str();
-    cli.add_option("--workflows", a.workflows, "folder of .wf files (WFRUN_WORKFLOWS)")->capture_default_str();
-    cli.add_flag("--synchronous-normal", a.synchronous_normal,
-                 "commit with synchronous=NORMAL: faster, the last steps may be lost on power loss");
+    cli.add_option("--workflows", a.workflows, "folder of .wf files (WFRUN_WORKFLOWS)")
+        ->capture_default_str();
+    cli.add_flag(
+        "--synchronous-normal", a.synchronous_normal,
+        "commit with synchronous=NORMAL: faster, the last steps may be lost on power loss");
 
     int rc = exit_ok;
     bool json = false;
@@ -135,7 +137,8 @@ int wfrun::run_cli(int argc, char** argv, const step_registration& register_step
 
     std::string workflow;
     std::optional<std::string> input;
-    auto* form_cmd = cli.add_subcommand("form", "the JSON schema of the next form page for these inputs");
+    auto* form_cmd =
+        cli.add_subcommand("form", "the JSON schema of the next form page for these inputs");
     form_cmd->add_option("workflow", workflow, "workflow name")->required();
     form_cmd->add_option("--input", input, "form pages so far, as a JSON list, or -");
     form_cmd->callback([&] { rc = cmd_form(a, workflow, input); });
@@ -160,17 +163,22 @@ int wfrun::run_cli(int argc, char** argv, const step_registration& register_step
 
     resume_args resume;
     auto* resume_cmd = cli.add_subcommand(
-        "resume", "resume a suspended process with its form's input, or retry a failed/waiting one");
+        "resume",
+        "resume a suspended process with its form's input, or retry a failed/waiting one");
     resume_cmd->add_option("pid", resume.pid, "process id");
-    resume_cmd->add_option("--input", resume.input, "the input form's page as JSON ([{...}] or {...}), or -");
-    resume_cmd->add_flag("--due", resume.due,
-                         "retry every waiting process whose next attempt is due and time out expired waits");
+    resume_cmd->add_option("--input", resume.input,
+                           "the input form's page as JSON ([{...}] or {...}), or -");
+    resume_cmd->add_flag(
+        "--due", resume.due,
+        "retry every waiting process whose next attempt is due and time out expired waits");
     resume_cmd->add_flag("--json", resume.json, "print JSON");
-    resume_cmd->add_flag("--interactive", resume.interactive, "ask for the input on standard input");
+    resume_cmd->add_flag("--interactive", resume.interactive,
+                         "ask for the input on standard input");
     resume_cmd->callback([&] { rc = cmd_resume(a, resume); });
 
     std::string engine_action;
-    auto* engine_cmd = cli.add_subcommand("engine", "pause or resume the engine, or show its status");
+    auto* engine_cmd =
+        cli.add_subcommand("engine", "pause or resume the engine, or show its status");
     engine_cmd->add_option("action", engine_action, "pause, resume or status")
         ->required()
         ->check(CLI::IsMember({"pause", "resume", "status"}));
@@ -198,12 +206,14 @@ int wfrun::run_cli(int argc, char** argv, const step_registration& register_step
     sub_cmd->add_flag("--json", json, "print JSON");
     sub_cmd->callback([&] { rc = cmd_subscription(a, id, json); });
 
-    auto* wfs_cmd = cli.add_subcommand("workflows", "which workflows may start on a subscription now");
+    auto* wfs_cmd =
+        cli.add_subcommand("workflows", "which workflows may start on a subscription now");
     wfs_cmd->add_option("id", id, "subscription id")->required();
     wfs_cmd->add_flag("--json", json, "print JSON");
     wfs_cmd->callback([&] { rc = cmd_workflows(a, id, json); });
 
-    auto* sync_cmd = cli.add_subcommand("set-in-sync", "unlock a subscription no live process holds");
+    auto* sync_cmd =
+        cli.add_subcommand("set-in-sync", "unlock a subscription no live process holds");
     sync_cmd->add_option("id", id, "subscription id")->required();
     sync_cmd->callback([&] { rc = cmd_set_in_sync(a, id); });
 

@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 jobs=$(nproc)
 
+echo "== every C++ file formatted with .clang-format"
+scripts/format.sh --check
+
 echo "== build (warnings are errors)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWFRUN_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"

@@ -31,7 +31,8 @@ json unsync(step_context& ctx, bool checked) {
 void register_stdlib(registry& r) {
     auto nothing = [](step_context&) -> json { return nullptr; };
     r.add({.name = "init", .display_name = "Start", .description = "Starts the process"}, nothing);
-    r.add({.name = "done", .display_name = "Done", .description = "Completes the process"}, nothing);
+    r.add({.name = "done", .display_name = "Done", .description = "Completes the process"},
+          nothing);
     r.add({.name = "abort", .display_name = "Abort", .description = "Aborts the process"}, nothing);
 
     r.add({.name = "store_process_subscription",
@@ -81,25 +82,25 @@ void register_stdlib(registry& r) {
            .description = "Moves the subscription to a lifecycle, checking its required fields "
                           "and the subscriptions that use it"},
           [](step_context& ctx) -> json {
-              return {{"subscription",
-                       ctx.domain().change_lifecycle(
-                           ctx.get("subscription"),
-                           ctx.param("lifecycle").get_ref<const std::string&>())}};
+              return {{"subscription", ctx.domain().change_lifecycle(
+                                           ctx.get("subscription"),
+                                           ctx.param("lifecycle").get_ref<const std::string&>())}};
           });
 
-    r.add({.name = "create_subscription",
-           .display_name = "Create subscription",
-           .reads = {{"product", value_type::string}, {"customer_id", value_type::string, true}},
-           .writes = {subscription_key, {"subscription_id", value_type::string}},
-           .description = "Creates an initial, out-of-sync subscription of the chosen product"},
-          [](step_context& ctx) -> json {
-              const auto& customer = ctx.get("customer_id");
-              json subscription = ctx.domain().create(
-                  ctx.get("product").get_ref<const std::string&>(),
-                  customer.is_string() ? customer.get_ref<const std::string&>() : std::string());
-              json id = subscription.at("subscription_id");
-              return {{"subscription", std::move(subscription)}, {"subscription_id", std::move(id)}};
-          });
+    r.add(
+        {.name = "create_subscription",
+         .display_name = "Create subscription",
+         .reads = {{"product", value_type::string}, {"customer_id", value_type::string, true}},
+         .writes = {subscription_key, {"subscription_id", value_type::string}},
+         .description = "Creates an initial, out-of-sync subscription of the chosen product"},
+        [](step_context& ctx) -> json {
+            const auto& customer = ctx.get("customer_id");
+            json subscription = ctx.domain().create(
+                ctx.get("product").get_ref<const std::string&>(),
+                customer.is_string() ? customer.get_ref<const std::string&>() : std::string());
+            json id = subscription.at("subscription_id");
+            return {{"subscription", std::move(subscription)}, {"subscription_id", std::move(id)}};
+        });
 }
 
 }  // namespace wfrun

@@ -35,12 +35,12 @@ struct retry_policy {
 struct planned_step {
     enum class kind { step, input };
     kind k = kind::step;
-    std::string name;          // as written in the chain: `set_status`
-    std::string key;           // stable identity: name, arguments and occurrence
-    std::string display;       // the step row's name: `Set subscription to 'terminated'`
+    std::string name;                   // as written in the chain: `set_status`
+    std::string key;                    // stable identity: name, arguments and occurrence
+    std::string display;                // the step row's name: `Set subscription to 'terminated'`
     const step_entry* entry = nullptr;  // the registry entry (step)
-    const ast::form_decl* form = nullptr;  // the form (input)
-    json args = json::object();            // parameter name -> value
+    const ast::form_decl* form = nullptr;           // the form (input)
+    json args = json::object();                     // parameter name -> value
     std::vector<const ast::condition*> conditions;  // enclosing `if`s, outermost first
     std::optional<retry_policy> retry;
     std::optional<std::int64_t> timeout_ms;

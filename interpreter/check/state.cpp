@@ -65,7 +65,6 @@ using state_shape = shape_map;
 const char* const process_keys[] = {"process_id", "reporter", "workflow_name", "workflow_target"};
 const char* const form_keys[] = {"reporter", "workflow_name", "workflow_target"};
 
-
 // The shapes of subscriptions by product type, built on first use and owned here.
 struct shapes {
     const catalog& c;

@@ -53,7 +53,8 @@ std::string python_list(const std::vector<std::string>& items) {
 
 }  // namespace
 
-std::optional<std::string> missing_required_field(const catalog_model& model, const json& subscription,
+std::optional<std::string> missing_required_field(const catalog_model& model,
+                                                  const json& subscription,
                                                   const std::string& lifecycle) {
     int rank = lifecycle_rank(lifecycle);
     if (rank < 0) return std::nullopt;
@@ -81,10 +82,11 @@ json domain_access::create(std::string_view product_id, std::string_view custome
 
 json domain_access::change_lifecycle(const json& subscription, std::string_view lifecycle_view) {
     std::string lifecycle(lifecycle_view);
-    if (!is_lifecycle(lifecycle)) throw value_error(fmt::format("'{}' is not a lifecycle", lifecycle));
+    if (!is_lifecycle(lifecycle))
+        throw value_error(fmt::format("'{}' is not a lifecycle", lifecycle));
     if (auto missing = missing_required_field(model_, subscription, lifecycle))
-        throw value_error(fmt::format("Subscription cannot be {}: field '{}' is required", lifecycle,
-                                      *missing));
+        throw value_error(
+            fmt::format("Subscription cannot be {}: field '{}' is required", lifecycle, *missing));
     const auto& id = subscription.at("subscription_id").get_ref<const std::string&>();
     const auto& safe = safe_used_by().at(lifecycle);
     std::vector<std::string> unsafe;
@@ -96,8 +98,10 @@ json domain_access::change_lifecycle(const json& subscription, std::string_view 
                           python_list(unsafe));
     json out = subscription;
     out["status"] = lifecycle;
-    if (lifecycle == "active" && out.value("start_date", json()).is_null()) out["start_date"] = now_iso();
-    if (lifecycle == "terminated" && out.value("end_date", json()).is_null()) out["end_date"] = now_iso();
+    if (lifecycle == "active" && out.value("start_date", json()).is_null())
+        out["start_date"] = now_iso();
+    if (lifecycle == "terminated" && out.value("end_date", json()).is_null())
+        out["end_date"] = now_iso();
     return out;
 }
 
@@ -105,7 +109,8 @@ void domain_access::link_process(std::string_view process_id, std::string_view s
                                  std::string_view workflow_target) {
     auto target = parse_workflow_target(workflow_target);
     if (!target) throw value_error(fmt::format("unknown workflow target '{}'", workflow_target));
-    store_.link_process_subscription(std::string(process_id), std::string(subscription_id), *target);
+    store_.link_process_subscription(std::string(process_id), std::string(subscription_id),
+                                     *target);
 }
 
 std::vector<std::string> usable_lifecycles(workflow_target target) {
@@ -114,7 +119,9 @@ std::vector<std::string> usable_lifecycles(workflow_target target) {
     return {"active"};
 }
 
-bool holds_subscription(const process_row& p) { return !p.is_task && !is_ended(p.last_status); }
+bool holds_subscription(const process_row& p) {
+    return !p.is_task && !is_ended(p.last_status);
+}
 
 std::vector<process_row> live_holders(store& s, const std::string& subscription_id) {
     std::vector<process_row> out;

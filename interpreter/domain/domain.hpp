@@ -16,7 +16,7 @@ namespace wfrun {
 
 // wfrun::subscriptions for steps, on a store and the catalog's product model.
 class domain_access final : public subscriptions {
-public:
+  public:
     domain_access(store& s, const catalog_model& model) : store_(s), model_(model) {}
     json load(std::string_view subscription_id) override;
     json create(std::string_view product_id, std::string_view customer_id) override;
@@ -24,14 +24,15 @@ public:
     void link_process(std::string_view process_id, std::string_view subscription_id,
                       std::string_view workflow_target) override;
 
-private:
+  private:
     store& store_;
     const catalog_model& model_;
 };
 
 // The first required field of `subscription` that is unset for `lifecycle`, as a dotted path
 // (`user_group.group_id`); nullopt when the subscription fits the lifecycle.
-std::optional<std::string> missing_required_field(const catalog_model& model, const json& subscription,
+std::optional<std::string> missing_required_field(const catalog_model& model,
+                                                  const json& subscription,
                                                   const std::string& lifecycle);
 
 // Why `workflow` may not start on the subscription now, in orchestrator-core's words

@@ -12,17 +12,17 @@
 namespace wfrun {
 
 // Lifecycles in requirement order; migrating, disabled and terminated add no requirement.
-inline constexpr const char* all_lifecycles[] = {"initial",  "provisioning", "active",
-                                             "migrating", "disabled",     "terminated"};
+inline constexpr const char* all_lifecycles[] = {"initial",   "provisioning", "active",
+                                                 "migrating", "disabled",     "terminated"};
 // 0 initial, 1 provisioning, 2 active; -1 for lifecycles that add no requirement or unknown.
 int lifecycle_rank(const std::string& lifecycle);
 bool is_lifecycle(const std::string& s);
 
 struct field_def {
     std::string name;
-    bool is_block = false;       // a reference to a block (of this or another subscription)
-    std::string type;            // str, int, bool; or the block name when is_block
-    std::string required_from;   // "", "initial", "provisioning" or "active"
+    bool is_block = false;      // a reference to a block (of this or another subscription)
+    std::string type;           // str, int, bool; or the block name when is_block
+    std::string required_from;  // "", "initial", "provisioning" or "active"
     std::string description;
 };
 
@@ -40,8 +40,8 @@ struct product_def {
     std::string description;
     std::string status = "active";
     std::vector<std::pair<std::string, std::string>> fixed;  // name, value
-    std::string root_field;  // user_group
-    std::string root_block;  // UserGroupBlock
+    std::string root_field;                                  // user_group
+    std::string root_block;                                  // UserGroupBlock
 };
 
 struct workflow_def {

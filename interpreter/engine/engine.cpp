@@ -291,7 +291,8 @@ process_row engine::start(const workflow_plan& plan, const json& form_state,
     p.process_id = new_uuid();
     p.workflow_name = plan.def.name;
     p.target = plan.def.target;
-    p.last_status = process_status::running;  // created and taken in one go: a crash leaves an orphan
+    p.last_status =
+        process_status::running;  // created and taken in one go: a crash leaves an orphan
     p.started_at = p.last_modified_at = p.heartbeat_at = now_iso();
     p.created_by = options_.reporter;
     p.is_task = plan.def.is_task;
@@ -547,8 +548,8 @@ process_row engine::abort(process_row p) {
         auto current = store_.process(p.process_id);
         if (!current) throw refusal(fmt::format("no process {}", p.process_id));
         if (is_ended(current->last_status))
-            throw refusal(
-                fmt::format("Aborting a {} process is not possible", to_string(current->last_status)));
+            throw refusal(fmt::format("Aborting a {} process is not possible",
+                                      to_string(current->last_status)));
         p = *current;
         // Taken from whoever holds it: a step of the former holder can no longer commit.
         auto epoch = store_.claim_process(p.process_id, p.last_status, p.owner, p.epoch,
@@ -594,7 +595,8 @@ void engine::record_failure(process_row& p, const planned_step& s, const std::st
             if (is_cleared(r.status) || r.status == step_status::suspend) {
                 attempt = 1;
                 good = r.state;
-            } else if (r.step_key == s.key && (r.status == step_status::failed || r.status == step_status::waiting)) {
+            } else if (r.step_key == s.key &&
+                       (r.status == step_status::failed || r.status == step_status::waiting)) {
                 attempt += 1 + r.state.value("retries", 0);
             }
         }
@@ -792,7 +794,8 @@ resume_outcome engine::resume(const std::string& process_id, const json& pages,
 process_row engine::time_out(process_row p, const planned_step& s) {
     return in_transaction(store_, [&] {
         auto current = store_.process(p.process_id);
-        if (!current || current->last_status != process_status::suspended) return current.value_or(p);
+        if (!current || current->last_status != process_status::suspended)
+            return current.value_or(p);
         p = *current;
         // Claimed like a resume, so that a resume racing the timeout leaves one of them.
         auto epoch = store_.claim_process(p.process_id, process_status::suspended, p.owner, p.epoch,

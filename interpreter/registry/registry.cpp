@@ -10,28 +10,44 @@ namespace wfrun {
 
 std::string_view to_string(value_type t) {
     switch (t) {
-        case value_type::any: return "any";
-        case value_type::string: return "str";
-        case value_type::integer: return "int";
-        case value_type::boolean: return "bool";
-        case value_type::duration: return "duration";
-        case value_type::target: return "Target";
-        case value_type::lifecycle: return "SubscriptionLifecycle";
-        case value_type::subscription: return "subscription";
-        case value_type::list: return "list";
-        case value_type::object: return "object";
+        case value_type::any:
+            return "any";
+        case value_type::string:
+            return "str";
+        case value_type::integer:
+            return "int";
+        case value_type::boolean:
+            return "bool";
+        case value_type::duration:
+            return "duration";
+        case value_type::target:
+            return "Target";
+        case value_type::lifecycle:
+            return "SubscriptionLifecycle";
+        case value_type::subscription:
+            return "subscription";
+        case value_type::list:
+            return "list";
+        case value_type::object:
+            return "object";
     }
     return "any";
 }
 
-step_error value_error(const std::string& message) { return step_error("ValueError", message); }
-step_error key_error(const std::string& message) { return step_error("KeyError", message); }
+step_error value_error(const std::string& message) {
+    return step_error("ValueError", message);
+}
+step_error key_error(const std::string& message) {
+    return step_error("KeyError", message);
+}
 
 namespace {
 
 bool is_identifier(std::string_view s) {
     if (s.empty()) return false;
-    auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
+    auto alpha = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    };
     if (!alpha(s[0])) return false;
     for (char c : s)
         if (!alpha(c) && !(c >= '0' && c <= '9')) return false;
@@ -58,8 +74,10 @@ void check_manifest(const step_manifest& m) {
     if (m.display_name.empty()) fail("a display name is required");
     std::set<std::string, std::less<>> seen;
     for (const auto& p : m.params) {
-        if (!is_identifier(p.name)) fail(fmt::format("parameter '{}' is not an identifier", p.name));
-        if (!seen.insert(p.name).second) fail(fmt::format("parameter '{}' is declared twice", p.name));
+        if (!is_identifier(p.name))
+            fail(fmt::format("parameter '{}' is not an identifier", p.name));
+        if (!seen.insert(p.name).second)
+            fail(fmt::format("parameter '{}' is declared twice", p.name));
     }
     for_each_placeholder(m.display_name, [&](std::string_view name) {
         if (!seen.count(name))
@@ -102,12 +120,15 @@ const step_entry* registry::find(std::string_view name, std::string_view product
     auto it = steps_.find(name);
     if (it == steps_.end()) return nullptr;
     const auto& by_type = it->second;
-    if (auto t = by_type.find(std::string(product_type)); t != by_type.end()) return t->second.get();
+    if (auto t = by_type.find(std::string(product_type)); t != by_type.end())
+        return t->second.get();
     if (auto any = by_type.find(std::string()); any != by_type.end()) return any->second.get();
     return nullptr;
 }
 
-bool registry::contains(std::string_view name) const { return steps_.find(name) != steps_.end(); }
+bool registry::contains(std::string_view name) const {
+    return steps_.find(name) != steps_.end();
+}
 
 std::vector<const step_entry*> registry::entries() const {
     std::vector<const step_entry*> out;

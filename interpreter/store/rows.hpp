@@ -61,7 +61,7 @@ struct step_row {
     std::string name;      // display name, e.g. "Lock subscription"
     std::string step_key;  // stable identity of the planned step it ran
     step_status status = step_status::success;
-    json state;            // the full state after the step, or {class, error} on failure
+    json state;  // the full state after the step, or {class, error} on failure
     std::string created_by;
     std::string started_at;
     std::string completed_at;

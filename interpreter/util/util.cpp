@@ -34,13 +34,15 @@ std::string new_uuid() {
         last_ms = ms;
         counter = 0;
     }
-    std::uint64_t hi = (ms << 16) | 0x7000ull | counter;                      // version 7
+    std::uint64_t hi = (ms << 16) | 0x7000ull | counter;                         // version 7
     std::uint64_t lo = (gen() & 0x3fffffffffffffffull) | 0x8000000000000000ull;  // variant 10
     return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", hi >> 32, (hi >> 16) & 0xffff,
                        hi & 0xffff, lo >> 48, lo & 0xffffffffffffull);
 }
 
-std::string now_iso() { return iso_at(std::chrono::system_clock::now()); }
+std::string now_iso() {
+    return iso_at(std::chrono::system_clock::now());
+}
 
 std::string iso_at(std::chrono::system_clock::time_point t) {
     using namespace std::chrono;

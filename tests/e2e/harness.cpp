@@ -29,7 +29,9 @@ std::string slurp(const std::string& path) {
 
 }  // namespace
 
-nlohmann::json result::json() const { return nlohmann::json::parse(out); }
+nlohmann::json result::json() const {
+    return nlohmann::json::parse(out);
+}
 
 sandbox::sandbox() {
     std::string tmpl = (std::filesystem::temp_directory_path() / "wfrun-e2e-XXXXXX").string();
@@ -94,10 +96,17 @@ nlohmann::json sandbox::query(const std::string& sql) const {
         for (int i = 0; i < sqlite3_column_count(st); ++i) {
             std::string name = sqlite3_column_name(st, i);
             switch (sqlite3_column_type(st, i)) {
-                case SQLITE_INTEGER: row[name] = sqlite3_column_int64(st, i); break;
-                case SQLITE_FLOAT: row[name] = sqlite3_column_double(st, i); break;
-                case SQLITE_NULL: row[name] = nullptr; break;
-                default: row[name] = reinterpret_cast<const char*>(sqlite3_column_text(st, i));
+                case SQLITE_INTEGER:
+                    row[name] = sqlite3_column_int64(st, i);
+                    break;
+                case SQLITE_FLOAT:
+                    row[name] = sqlite3_column_double(st, i);
+                    break;
+                case SQLITE_NULL:
+                    row[name] = nullptr;
+                    break;
+                default:
+                    row[name] = reinterpret_cast<const char*>(sqlite3_column_text(st, i));
             }
         }
         rows.push_back(std::move(row));

@@ -17,7 +17,7 @@ struct result {
 };
 
 class sandbox {
-public:
+  public:
     sandbox();  // a fresh temporary folder; the database is db() inside it
     ~sandbox();
     sandbox(const sandbox&) = delete;
@@ -35,7 +35,7 @@ public:
     std::string create_group(const std::string& name) const;  // returns the subscription id
     nlohmann::json query(const std::string& sql) const;       // rows of the database as objects
 
-private:
+  private:
     std::string dir_;
 };
 

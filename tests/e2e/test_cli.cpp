@@ -2,8 +2,8 @@
 // checks what a user sees (exit codes, messages, JSON) and what the database holds.
 #include <catch2/catch.hpp>
 
-#include <fstream>
 #include <filesystem>
+#include <fstream>
 
 #include "harness.hpp"
 
@@ -12,7 +12,9 @@ using nlohmann::json;
 
 namespace {
 
-json pages(std::initializer_list<json> ps) { return json(ps); }
+json pages(std::initializer_list<json> ps) {
+    return json(ps);
+}
 
 std::string terminate_input(const std::string& group) {
     return pages({{{"subscription_id", group}}, json::object()}).dump();
@@ -20,7 +22,8 @@ std::string terminate_input(const std::string& group) {
 
 std::vector<std::string> step_names(const sandbox& s, const std::string& pid) {
     std::vector<std::string> names;
-    for (const auto& r : s.query("SELECT name FROM process_steps WHERE pid = '" + pid + "' ORDER BY seq"))
+    for (const auto& r :
+         s.query("SELECT name FROM process_steps WHERE pid = '" + pid + "' ORDER BY seq"))
         names.push_back(r["name"]);
     return names;
 }
@@ -37,7 +40,8 @@ TEST_CASE("products --json lists the catalog's products with their ids") {
     REQUIRE(r.code == 0);
     auto products = r.json();
     REQUIRE(products.is_array());
-    auto it = std::find_if(products.begin(), products.end(), [](const json& p) { return p["name"] == "User Group"; });
+    auto it = std::find_if(products.begin(), products.end(),
+                           [](const json& p) { return p["name"] == "User Group"; });
     REQUIRE(it != products.end());
     CHECK((*it)["product_type"] == "UserGroup");
     CHECK((*it)["tag"] == "GROUP");
@@ -56,11 +60,11 @@ TEST_CASE("create_user_group makes an active, provisioned group") {
     REQUIRE(r.code == 0);
     auto pid = r.json()["id"].get<std::string>();
     CHECK(r.json()["status"] == "completed");
-    CHECK(step_names(s, pid) == std::vector<std::string>{"Start", "Create subscription",
-                                                         "Create Process Subscription relation",
-                                                         "Initialize subscription", "Provision user group",
-                                                         "Set subscription to 'active'", "Unlock subscription",
-                                                         "Done"});
+    CHECK(step_names(s, pid) ==
+          std::vector<std::string>{"Start", "Create subscription",
+                                   "Create Process Subscription relation",
+                                   "Initialize subscription", "Provision user group",
+                                   "Set subscription to 'active'", "Unlock subscription", "Done"});
     auto show = s.run({"show", pid, "--json"}).json();
     auto id = show["subscriptions"][0]["subscription_id"].get<std::string>();
     auto sub = s.run({"subscription", id, "--json"}).json();
@@ -72,7 +76,8 @@ TEST_CASE("create_user_group makes an active, provisioned group") {
     CHECK(sub["user_group"]["group_name"] == "Group One");
     auto group_id = sub["user_group"]["group_id"].get<std::int64_t>();
     CHECK(group_id >= 0);
-    auto provisioned = s.query("SELECT group_id, group_name FROM provisioned_groups WHERE subscription_id = '" + id + "'");
+    auto provisioned = s.query(
+        "SELECT group_id, group_name FROM provisioned_groups WHERE subscription_id = '" + id + "'");
     REQUIRE(provisioned.size() == 1);
     CHECK(provisioned[0]["group_id"] == group_id);
     // Deterministic: the same name gives the same id.
@@ -84,10 +89,12 @@ TEST_CASE("terminate_user_group: the form, the steps, the terminated subscriptio
     sandbox s;
     auto group = s.create_group("Group One");
 
-    auto form = s.run({"form", "terminate_user_group", "--input", pages({{{"subscription_id", group}}}).dump()});
+    auto form = s.run(
+        {"form", "terminate_user_group", "--input", pages({{{"subscription_id", group}}}).dump()});
     REQUIRE(form.code == 3);
     auto schema = form.json()["form"];
-    CHECK(schema["properties"]["are_you_sure"]["default"] == "Are you sure you want to remove User Group Group One?");
+    CHECK(schema["properties"]["are_you_sure"]["default"] ==
+          "Are you sure you want to remove User Group Group One?");
     CHECK(schema["properties"]["are_you_sure"]["format"] == "label");
     CHECK(schema["additionalProperties"] == false);
 
@@ -98,19 +105,27 @@ TEST_CASE("terminate_user_group: the form, the steps, the terminated subscriptio
     auto r = s.run({"start", "terminate_user_group", "--input", terminate_input(group)});
     REQUIRE(r.code == 0);
     CHECK(r.out.find("Deprovision user group") != std::string::npos);
-    auto pid = s.query("SELECT pid FROM processes WHERE workflow_name = 'terminate_user_group'")[0]["pid"].get<std::string>();
-    CHECK(step_names(s, pid) == std::vector<std::string>{"Start", "Create Process Subscription relation",
-                                                         "Lock subscription", "Deprovision user group",
-                                                         "Set subscription to 'terminated'",
-                                                         "Unlock subscription", "Done"});
-    auto statuses = s.query("SELECT status FROM process_steps WHERE pid = '" + pid + "' ORDER BY seq");
+    auto pid =
+        s.query("SELECT pid FROM processes WHERE workflow_name = 'terminate_user_group'")[0]["pid"]
+            .get<std::string>();
+    CHECK(step_names(s, pid) ==
+          std::vector<std::string>{"Start", "Create Process Subscription relation",
+                                   "Lock subscription", "Deprovision user group",
+                                   "Set subscription to 'terminated'", "Unlock subscription",
+                                   "Done"});
+    auto statuses =
+        s.query("SELECT status FROM process_steps WHERE pid = '" + pid + "' ORDER BY seq");
     CHECK(statuses.back()["status"] == "complete");
-    auto sub = s.query("SELECT status, insync, end_date FROM subscriptions WHERE subscription_id = '" + group + "'")[0];
+    auto sub =
+        s.query("SELECT status, insync, end_date FROM subscriptions WHERE subscription_id = '" +
+                group + "'")[0];
     CHECK(sub["status"] == "terminated");
     CHECK(sub["insync"] == 1);
     CHECK(!sub["end_date"].is_null());
-    CHECK(s.query("SELECT * FROM provisioned_groups WHERE subscription_id = '" + group + "'").empty());
-    auto relation = s.query("SELECT workflow_target FROM processes_subscriptions WHERE pid = '" + pid + "'");
+    CHECK(s.query("SELECT * FROM provisioned_groups WHERE subscription_id = '" + group + "'")
+              .empty());
+    auto relation =
+        s.query("SELECT workflow_target FROM processes_subscriptions WHERE pid = '" + pid + "'");
     REQUIRE(relation.size() == 1);
     CHECK(relation[0]["workflow_target"] == "TERMINATE");
 
@@ -120,7 +135,8 @@ TEST_CASE("terminate_user_group: the form, the steps, the terminated subscriptio
     CHECK(show["steps"].size() == 7);
     CHECK(show["steps"][2]["state_delta"]["subscription"]["insync"] == false);
     CHECK(show["current_state"]["subscription"]["status"] == "terminated");
-    CHECK(show["current_state"]["are_you_sure"] == "Are you sure you want to remove User Group Group One?");
+    CHECK(show["current_state"]["are_you_sure"] ==
+          "Are you sure you want to remove User Group Group One?");
     CHECK(show["current_state"].contains("__old_subscriptions__"));
 }
 
@@ -131,7 +147,8 @@ TEST_CASE("terminating a terminated group is refused and writes nothing") {
     auto processes = count(s, "processes");
     auto r = s.run({"start", "terminate_user_group", "--input", terminate_input(group)});
     CHECK(r.code == 2);
-    CHECK(r.err.find("This workflow cannot be started: This subscription can not be modified because of the status it has") != std::string::npos);
+    CHECK(r.err.find("This workflow cannot be started: This subscription can not be modified "
+                     "because of the status it has") != std::string::npos);
     CHECK(count(s, "processes") == processes);
 }
 
@@ -143,26 +160,32 @@ TEST_CASE("a failed step rolls back, leaves the group locked, and a new terminat
     CHECK(r.code == 1);
     CHECK(r.json()["status"] == "failed");
     auto pid = r.json()["id"].get<std::string>();
-    auto last = s.query("SELECT name, status, state FROM process_steps WHERE pid = '" + pid + "' ORDER BY seq DESC LIMIT 1")[0];
+    auto last = s.query("SELECT name, status, state FROM process_steps WHERE pid = '" + pid +
+                        "' ORDER BY seq DESC LIMIT 1")[0];
     CHECK(last["name"] == "Deprovision user group");
     CHECK(last["status"] == "failed");
     CHECK(json::parse(last["state"].get<std::string>())["class"] == "FaultInjected");
-    CHECK(s.query("SELECT * FROM provisioned_groups WHERE subscription_id = '" + group + "'").size() == 1);
-    auto sub = s.query("SELECT status, insync FROM subscriptions WHERE subscription_id = '" + group + "'")[0];
+    CHECK(s.query("SELECT * FROM provisioned_groups WHERE subscription_id = '" + group + "'")
+              .size() == 1);
+    auto sub = s.query("SELECT status, insync FROM subscriptions WHERE subscription_id = '" +
+                       group + "'")[0];
     CHECK(sub["status"] == "active");
     CHECK(sub["insync"] == 0);
-    CHECK(s.run({"show", pid, "--json"}).json()["failed_reason"] == "Injected failure in step 'deprovision_user_group'");
+    CHECK(s.run({"show", pid, "--json"}).json()["failed_reason"] ==
+          "Injected failure in step 'deprovision_user_group'");
 
     auto again = s.run({"start", "terminate_user_group", "--input", terminate_input(group)});
     CHECK(again.code == 2);
-    CHECK(again.err.find("This workflow cannot be started: Subscription already has a running process or task") != std::string::npos);
+    CHECK(again.err.find("This workflow cannot be started: Subscription already has a running "
+                         "process or task") != std::string::npos);
 
     // set-in-sync refuses while the failed process still holds the subscription.
     auto sync = s.run({"set-in-sync", group});
     CHECK(sync.code == 2);
     CHECK(sync.err.find(pid) != std::string::npos);
     REQUIRE(s.run({"abort", pid}).code == 0);
-    CHECK(s.query("SELECT name FROM process_steps WHERE pid = '" + pid + "' ORDER BY seq DESC LIMIT 1")[0]["name"] == "User Aborted");
+    CHECK(s.query("SELECT name FROM process_steps WHERE pid = '" + pid +
+                  "' ORDER BY seq DESC LIMIT 1")[0]["name"] == "User Aborted");
     CHECK(s.run({"set-in-sync", group}).code == 0);
     CHECK(s.run({"start", "terminate_user_group", "--input", terminate_input(group)}).code == 0);
 }
@@ -176,21 +199,25 @@ TEST_CASE("a crash inside a step leaves neither its writes nor its row") {
     CHECK(s.query("PRAGMA integrity_check")[0]["integrity_check"] == "ok");
     auto rows = s.query("SELECT name FROM process_steps WHERE name = 'Deprovision user group'");
     CHECK(rows.empty());
-    CHECK(s.query("SELECT * FROM provisioned_groups WHERE subscription_id = '" + group + "'").size() == 1);
-    CHECK(s.query("SELECT insync FROM subscriptions WHERE subscription_id = '" + group + "'")[0]["insync"] == 0);
+    CHECK(s.query("SELECT * FROM provisioned_groups WHERE subscription_id = '" + group + "'")
+              .size() == 1);
+    CHECK(s.query("SELECT insync FROM subscriptions WHERE subscription_id = '" + group +
+                  "'")[0]["insync"] == 0);
 }
 
 TEST_CASE("bad input: each error is clear and nothing is written") {
     sandbox s;
     auto product = s.product_id("User Group");
     SECTION("a missing field is named") {
-        auto r = s.run({"start", "create_user_group", "--input", pages({{{"product", product}}, json::object()}).dump()});
+        auto r = s.run({"start", "create_user_group", "--input",
+                        pages({{{"product", product}}, json::object()}).dump()});
         CHECK(r.code == 2);
         CHECK(r.err.find("group_name: Field required") != std::string::npos);
     }
     SECTION("an unknown field is rejected") {
-        auto r = s.run({"start", "create_user_group", "--input",
-                        pages({{{"product", product}}, {{"group_name", "x"}, {"colour", "red"}}}).dump()});
+        auto r = s.run(
+            {"start", "create_user_group", "--input",
+             pages({{{"product", product}}, {{"group_name", "x"}, {"colour", "red"}}}).dump()});
         CHECK(r.code == 2);
         CHECK(r.err.find("colour: Extra inputs are not permitted") != std::string::npos);
     }
@@ -205,12 +232,15 @@ TEST_CASE("bad input: each error is clear and nothing is written") {
         CHECK(r.err.find("did you mean 'terminate_user_group'?") != std::string::npos);
     }
     SECTION("an unknown subscription") {
-        auto r = s.run({"start", "terminate_user_group", "--input", terminate_input("00000000-0000-4000-8000-000000000000")});
+        auto r = s.run({"start", "terminate_user_group", "--input",
+                        terminate_input("00000000-0000-4000-8000-000000000000")});
         CHECK(r.code == 2);
-        CHECK(r.err.find("This workflow cannot be started: Subscription not found") != std::string::npos);
+        CHECK(r.err.find("This workflow cannot be started: Subscription not found") !=
+              std::string::npos);
     }
     SECTION("fewer pages than the form has gives the next page") {
-        auto r = s.run({"start", "create_user_group", "--input", pages({{{"product", product}}}).dump()});
+        auto r = s.run(
+            {"start", "create_user_group", "--input", pages({{{"product", product}}}).dump()});
         CHECK(r.code == 3);
         CHECK(r.json()["form"]["title"] == "User Group");
         CHECK(r.json()["form"]["required"] == json::array({"group_name"}));
@@ -225,7 +255,8 @@ TEST_CASE("interactive start: Cancel starts nothing, Submit runs") {
     auto processes = count(s, "processes");
     auto cancel = s.run({"start", "terminate_user_group", "--interactive"}, group + "\n\n\nc\n");
     CHECK(cancel.code == 0);
-    CHECK(cancel.out.find("Are you sure you want to remove User Group Group One?") != std::string::npos);
+    CHECK(cancel.out.find("Are you sure you want to remove User Group Group One?") !=
+          std::string::npos);
     CHECK(cancel.out.find("Cancelled") != std::string::npos);
     CHECK(count(s, "processes") == processes);
 
@@ -233,16 +264,20 @@ TEST_CASE("interactive start: Cancel starts nothing, Submit runs") {
     CHECK(submit.code == 0);
     CHECK(submit.out.find("completed") != std::string::npos);
 
-    auto product_choice = s.run({"start", "create_user_group", "--interactive"}, "1\n\nFinance\n\n");
+    auto product_choice =
+        s.run({"start", "create_user_group", "--interactive"}, "1\n\nFinance\n\n");
     CHECK(product_choice.code == 0);
-    CHECK(s.query("SELECT * FROM subscriptions WHERE description = 'User Group Finance'").size() == 1);
+    CHECK(s.query("SELECT * FROM subscriptions WHERE description = 'User Group Finance'").size() ==
+          1);
 }
 
-TEST_CASE("a catalog with a syntax error: lint names file and position while other commands exit 2") {
+TEST_CASE(
+    "a catalog with a syntax error: lint names file and position while other commands exit 2") {
     sandbox s;
     auto dir = s.dir() + "/broken";
     std::filesystem::create_directories(dir);
-    std::ofstream(dir + "/bad.wf") << "workflow w {\n    description \"x\"\n    steps init >> >> done\n}\n";
+    std::ofstream(dir + "/bad.wf")
+        << "workflow w {\n    description \"x\"\n    steps init >> >> done\n}\n";
     auto lint = s.run({"lint", dir});
     CHECK(lint.code == 1);
     CHECK(lint.out.find(dir + "/bad.wf:3:") != std::string::npos);
@@ -273,7 +308,8 @@ TEST_CASE("listings: ps, subscriptions, workflows") {
     CHECK(subs[0]["product"]["product_type"] == "UserGroup");
     CHECK(s.run({"subscriptions", "--status", "terminated", "--json"}).json().empty());
     auto wfs = s.run({"workflows", group, "--json"}).json();
-    auto terminate = std::find_if(wfs.begin(), wfs.end(), [](const json& w) { return w["name"] == "terminate_user_group"; });
+    auto terminate = std::find_if(
+        wfs.begin(), wfs.end(), [](const json& w) { return w["name"] == "terminate_user_group"; });
     REQUIRE(terminate != wfs.end());
     CHECK((*terminate)["allowed"] == true);
 }

@@ -15,8 +15,8 @@ std::string subscription_of(const sandbox& s, const e2e::result& started) {
     return s.run({"show", pid, "--json"}).json()["subscriptions"][0]["subscription_id"];
 }
 
-std::string create_user(const sandbox& s, const std::string& product, const std::string& name, int age,
-                        const std::string& group) {
+std::string create_user(const sandbox& s, const std::string& product, const std::string& name,
+                        int age, const std::string& group) {
     json pages = {{{"product", s.product_id(product)}},
                   {{"username", name}, {"age", age}, {"user_group_ids", {group}}}};
     return subscription_of(s, s.run({"start", "create_user", "--json", "--input", pages.dump()}));
@@ -27,16 +27,21 @@ e2e::result start(const sandbox& s, const std::string& workflow, const json& pag
     return s.run({"start", workflow, "--json", "--input", pages.dump()}, "", env);
 }
 
-json terminate_pages(const std::string& id) { return {{{"subscription_id", id}}, json::object()}; }
+json terminate_pages(const std::string& id) {
+    return {{{"subscription_id", id}}, json::object()};
+}
 
-json model(const sandbox& s, const std::string& id) { return s.run({"subscription", id, "--json"}).json(); }
+json model(const sandbox& s, const std::string& id) {
+    return s.run({"subscription", id, "--json"}).json();
+}
 
 }  // namespace
 
 TEST_CASE("create Group One and rename it to Group One Modified") {
     sandbox s;
     auto group = s.create_group("Group One");
-    auto form = s.run({"form", "modify_user_group", "--input", json{{{"subscription_id", group}}}.dump()});
+    auto form =
+        s.run({"form", "modify_user_group", "--input", json{{{"subscription_id", group}}}.dump()});
     REQUIRE(form.code == 3);
     auto props = form.json()["form"]["properties"];
     CHECK(props["group_name"]["default"] == "Group One");
@@ -44,11 +49,13 @@ TEST_CASE("create Group One and rename it to Group One Modified") {
     auto group_id = model(s, group)["user_group"]["group_id"];
     CHECK(props["group_id"]["default"] == group_id);
 
-    auto changed_id = start(s, "modify_user_group", {{{"subscription_id", group}}, {{"group_name", "x"}, {"group_id", 1}}});
+    auto changed_id = start(s, "modify_user_group",
+                            {{{"subscription_id", group}}, {{"group_name", "x"}, {"group_id", 1}}});
     CHECK(changed_id.code == 2);
     CHECK(changed_id.err.find("group_id:") != std::string::npos);
 
-    auto r = start(s, "modify_user_group", {{{"subscription_id", group}}, {{"group_name", "Group One Modified"}}});
+    auto r = start(s, "modify_user_group",
+                   {{{"subscription_id", group}}, {{"group_name", "Group One Modified"}}});
     REQUIRE(r.code == 0);
     auto m = model(s, group);
     CHECK(m["description"] == "User Group Group One Modified");
@@ -56,7 +63,8 @@ TEST_CASE("create Group One and rename it to Group One Modified") {
     CHECK(m["user_group"]["group_id"] == group_id);
     CHECK(m["status"] == "active");
     CHECK(m["insync"] == true);
-    CHECK(s.query("SELECT group_name FROM provisioned_groups WHERE subscription_id = '" + group + "'")[0]["group_name"] == "Group One Modified");
+    CHECK(s.query("SELECT group_name FROM provisioned_groups WHERE subscription_id = '" + group +
+                  "'")[0]["group_name"] == "Group One Modified");
     auto pid = r.json()["id"].get<std::string>();
     auto names = s.query("SELECT name FROM process_steps WHERE pid = '" + pid + "' ORDER BY seq");
     CHECK(names.size() == 6);
@@ -79,12 +87,15 @@ TEST_CASE("users in Group Two: descriptions, the group reference, terminate orde
     CHECK(ext["user"]["group"]["group_name"] == "Group Two");
     CHECK(ext["user"]["group"]["owner_subscription_id"] == group);
     CHECK(ext["depends_on"][0]["subscription_id"] == group);
-    CHECK(model(s, internal)["description"] == "User my_internal_user from group Group Two (internal)");
+    CHECK(model(s, internal)["description"] ==
+          "User my_internal_user from group Group Two (internal)");
     CHECK(model(s, group)["in_use_by"].size() == 2);
     CHECK(s.query("SELECT * FROM provisioned_users").size() == 2);
 
     // Renaming the group is seen through the reference; the user's description keeps the old name.
-    REQUIRE(start(s, "modify_user_group", {{{"subscription_id", group}}, {{"group_name", "Group Two Renamed"}}}).code == 0);
+    REQUIRE(start(s, "modify_user_group",
+                  {{{"subscription_id", group}}, {{"group_name", "Group Two Renamed"}}})
+                .code == 0);
     ext = model(s, external);
     CHECK(ext["user"]["group"]["group_name"] == "Group Two Renamed");
     CHECK(ext["description"] == "User my_external_user from group Group Two (external)");
@@ -92,7 +103,8 @@ TEST_CASE("users in Group Two: descriptions, the group reference, terminate orde
     // The group can not go while users use it; the listing says why and who.
     auto refused = start(s, "terminate_user_group", terminate_pages(group));
     CHECK(refused.code == 2);
-    CHECK(refused.err.find("This workflow cannot be started: This subscription can not be modified as it is used in other subscriptions") != std::string::npos);
+    CHECK(refused.err.find("This workflow cannot be started: This subscription can not be modified "
+                           "as it is used in other subscriptions") != std::string::npos);
     auto wfs = s.run({"workflows", group, "--json"}).json();
     for (const auto& w : wfs)
         if (w["name"] == "terminate_user_group") {
@@ -102,7 +114,8 @@ TEST_CASE("users in Group Two: descriptions, the group reference, terminate orde
             CHECK(w["allowed"] == true);
         }
 
-    auto label = s.run({"form", "terminate_user", "--input", json{{{"subscription_id", external}}}.dump()});
+    auto label =
+        s.run({"form", "terminate_user", "--input", json{{{"subscription_id", external}}}.dump()});
     CHECK(label.json()["form"]["properties"]["are_you_sure"]["default"] ==
           "Are you sure you want to remove User my_external_user from group Group Two (external)?");
     REQUIRE(start(s, "terminate_user", terminate_pages(external)).code == 0);
@@ -126,7 +139,9 @@ TEST_CASE("modify_user: defaults from the subscription and a move to another gro
     CHECK(props["age"]["default"] == 34);
     CHECK(props["user_group_ids"]["default"] == json::array({one}));
 
-    auto r = start(s, "modify_user", {{{"subscription_id", user}}, {{"username", "alice2"}, {"user_group_ids", {two}}}});
+    auto r =
+        start(s, "modify_user",
+              {{{"subscription_id", user}}, {{"username", "alice2"}, {"user_group_ids", {two}}}});
     REQUIRE(r.code == 0);
     auto m = model(s, user);
     CHECK(m["description"] == "User alice2 from group Group Two (internal)");
@@ -135,7 +150,8 @@ TEST_CASE("modify_user: defaults from the subscription and a move to another gro
     CHECK(model(s, one)["in_use_by"].empty());
     CHECK(model(s, two)["in_use_by"].size() == 1);
     auto pid = r.json()["id"].get<std::string>();
-    CHECK(s.query("SELECT name FROM process_steps WHERE pid = '" + pid + "' ORDER BY seq")[3]["name"] == "Modify subscription");
+    CHECK(s.query("SELECT name FROM process_steps WHERE pid = '" + pid +
+                  "' ORDER BY seq")[3]["name"] == "Modify subscription");
     // The first group's block was never written by the user's workflows.
     CHECK(model(s, one)["user_group"]["group_name"] == "Group One");
 }
@@ -154,14 +170,22 @@ TEST_CASE("create_user offers exactly one active group") {
     CHECK(schema["properties"]["user_group_ids"]["minItems"] == 1);
     CHECK(schema["properties"]["user_group_ids"]["maxItems"] == 1);
 
-    auto terminated = start(s, "create_user", {{{"product", product}}, {{"username", "bob"}, {"user_group_ids", {gone}}}});
+    auto terminated =
+        start(s, "create_user",
+              {{{"product", product}}, {{"username", "bob"}, {"user_group_ids", {gone}}}});
     CHECK(terminated.code == 2);
     CHECK(terminated.err.find("user_group_ids") != std::string::npos);
-    auto two = start(s, "create_user", {{{"product", product}}, {{"username", "bob"}, {"user_group_ids", {active, gone}}}});
+    auto two =
+        start(s, "create_user",
+              {{{"product", product}}, {{"username", "bob"}, {"user_group_ids", {active, gone}}}});
     CHECK(two.code == 2);
-    auto none = start(s, "create_user", {{{"product", product}}, {{"username", "bob"}, {"user_group_ids", json::array()}}});
+    auto none =
+        start(s, "create_user",
+              {{{"product", product}}, {{"username", "bob"}, {"user_group_ids", json::array()}}});
     CHECK(none.code == 2);
-    auto no_age = start(s, "create_user", {{{"product", product}}, {{"username", "bob"}, {"user_group_ids", {active}}}});
+    auto no_age =
+        start(s, "create_user",
+              {{{"product", product}}, {{"username", "bob"}, {"user_group_ids", {active}}}});
     REQUIRE(no_age.code == 0);
     CHECK(s.query("SELECT count(*) AS n FROM subscriptions WHERE status = 'active'")[0]["n"] == 2);
 }
@@ -177,26 +201,39 @@ TEST_CASE("guards: out of sync, related out of sync, lifecycle") {
     CHECK(failed.code == 1);
     auto own = start(s, "terminate_user", terminate_pages(user));
     CHECK(own.code == 2);
-    CHECK(own.err.find("This workflow cannot be started: Subscription already has a running process or task") != std::string::npos);
-    auto related = start(s, "modify_user_group", {{{"subscription_id", group}}, {{"group_name", "y"}}});
+    CHECK(own.err.find("This workflow cannot be started: Subscription already has a running "
+                       "process or task") != std::string::npos);
+    auto related =
+        start(s, "modify_user_group", {{{"subscription_id", group}}, {{"group_name", "y"}}});
     CHECK(related.code == 2);
-    CHECK(related.err.find("This workflow cannot be started: This subscription can not be modified because some related subscriptions are not insync") != std::string::npos);
+    CHECK(related.err.find("This workflow cannot be started: This subscription can not be modified "
+                           "because some related subscriptions are not insync") !=
+          std::string::npos);
     auto wfs = s.run({"workflows", group, "--json"}).json();
-    for (const auto& w : wfs) CHECK(w["reason"] == "This subscription can not be modified because some related subscriptions are not insync");
+    for (const auto& w : wfs)
+        CHECK(w["reason"] ==
+              "This subscription can not be modified because some related subscriptions are not "
+              "insync");
 
     REQUIRE(s.run({"abort", failed.json()["id"]}).code == 0);
     REQUIRE(s.run({"set-in-sync", user}).code == 0);
     REQUIRE(start(s, "terminate_user", terminate_pages(user)).code == 0);
 
     // MODIFY needs active.
-    auto modify_terminated = start(s, "modify_user", {{{"subscription_id", user}}, {{"username", "x"}}});
+    auto modify_terminated =
+        start(s, "modify_user", {{{"subscription_id", user}}, {{"username", "x"}}});
     CHECK(modify_terminated.code == 2);
-    CHECK(modify_terminated.err.find("This workflow cannot be started: This subscription can not be modified because of the status it has") != std::string::npos);
+    CHECK(modify_terminated.err.find("This workflow cannot be started: This subscription can not "
+                                     "be modified because of the status it has") !=
+          std::string::npos);
 
     // A workflow of another product type is not valid for the subscription.
     auto wrong = start(s, "terminate_user", terminate_pages(group));
     CHECK(wrong.code == 2);
-    CHECK(wrong.err.find("This workflow cannot be started: This workflow is not valid for this subscription") != std::string::npos);
+    CHECK(
+        wrong.err.find(
+            "This workflow cannot be started: This workflow is not valid for this subscription") !=
+        std::string::npos);
 }
 
 TEST_CASE("TERMINATE is allowed on a provisioning subscription") {
@@ -211,9 +248,11 @@ TEST_CASE("TERMINATE is allowed on a provisioning subscription") {
     auto id = group["subscription_id"].get<std::string>();
     REQUIRE(s.run({"abort", failed.json()["id"]}).code == 0);
     REQUIRE(s.run({"set-in-sync", id}).code == 0);
-    CHECK(start(s, "modify_user_group", {{{"subscription_id", id}}, {{"group_name", "x"}}}).code == 2);
+    CHECK(start(s, "modify_user_group", {{{"subscription_id", id}}, {{"group_name", "x"}}}).code ==
+          2);
     // Nothing was provisioned, so deprovisioning fails and says so; the process is failed.
     auto terminate = start(s, "terminate_user_group", terminate_pages(id));
     CHECK(terminate.code == 1);
-    CHECK(s.run({"show", terminate.json()["id"], "--json"}).json()["last_step"] == "Deprovision user group");
+    CHECK(s.run({"show", terminate.json()["id"], "--json"}).json()["last_step"] ==
+          "Deprovision user group");
 }

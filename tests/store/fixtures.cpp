@@ -40,7 +40,8 @@ catalog_model tutorial_model() {
     m.workflows = {
         {"create_user_group", workflow_target::create, "Create user group", "UserGroup", false},
         {"modify_user_group", workflow_target::modify, "Modify user group", "UserGroup", false},
-        {"terminate_user_group", workflow_target::terminate, "Terminate user group", "UserGroup", false},
+        {"terminate_user_group", workflow_target::terminate, "Terminate user group", "UserGroup",
+         false},
         {"create_user", workflow_target::create, "Create user", "User", false},
         {"modify_user", workflow_target::modify, "Modify user", "User", false},
         {"terminate_user", workflow_target::terminate, "Terminate user", "User", false},
@@ -97,8 +98,8 @@ subscription_filter sub_filter(std::optional<std::string> type, std::optional<st
     return f;
 }
 
-process_filter proc_filter(std::optional<process_status> status, std::optional<std::string> workflow,
-                           std::size_t limit) {
+process_filter proc_filter(std::optional<process_status> status,
+                           std::optional<std::string> workflow, std::size_t limit) {
     process_filter f;
     f.status = std::move(status);
     f.workflow = std::move(workflow);

@@ -46,8 +46,8 @@ json make_group(store& s, const std::string& name = "Group One", std::int64_t id
 json make_user(store& s, const json& group, const std::string& username);
 
 subscription_filter sub_filter(std::optional<std::string> type, std::optional<std::string> status);
-process_filter proc_filter(std::optional<process_status> status, std::optional<std::string> workflow,
-                           std::size_t limit = 0);
+process_filter proc_filter(std::optional<process_status> status,
+                           std::optional<std::string> workflow, std::size_t limit = 0);
 
 // Every column of the product rows, for comparing.
 std::vector<std::vector<std::string>> rows(const std::vector<product_row>& products);

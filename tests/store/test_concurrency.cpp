@@ -49,7 +49,8 @@ std::vector<std::string> race(test_database& db, int n, F body) {
 }
 
 bool live(const process_row& p) {
-    return !p.is_task && p.last_status != process_status::completed && p.last_status != process_status::aborted;
+    return !p.is_task && p.last_status != process_status::completed &&
+           p.last_status != process_status::aborted;
 }
 
 bool held_by_live_process(store& s, const std::string& subscription_id) {
@@ -118,12 +119,12 @@ TEST_CASE("two claims of one process racing: exactly one wins", "[store][concurr
             const std::string owner = "host:" + std::to_string(i);
             if (i % 2 == 0) {
                 c.begin();
-                won[static_cast<std::size_t>(i)] =
-                    c.claim_process(read.process_id, process_status::suspended, "", read.epoch, owner, "");
+                won[static_cast<std::size_t>(i)] = c.claim_process(
+                    read.process_id, process_status::suspended, "", read.epoch, owner, "");
                 c.commit();
             } else {
-                won[static_cast<std::size_t>(i)] =
-                    c.claim_process(read.process_id, process_status::suspended, "", read.epoch, owner, "");
+                won[static_cast<std::size_t>(i)] = c.claim_process(
+                    read.process_id, process_status::suspended, "", read.epoch, owner, "");
             }
         });
         INFO("round " << round);

@@ -359,7 +359,8 @@ TEST_CASE("a waiting process is not retried before its delay, but resume retries
     auto p = w.start("retried_later");
     REQUIRE(p.last_status == process_status::waiting);
     CHECK(w.eng->resume_due().empty());
-    CHECK(w.eng->resume(p.process_id, json::array()).process.last_status == process_status::completed);
+    CHECK(w.eng->resume(p.process_id, json::array()).process.last_status ==
+          process_status::completed);
 }
 
 TEST_CASE("an input wait that times out fails or aborts the process as its then says") {
@@ -450,7 +451,8 @@ TEST_CASE("an owner on another host is orphaned only after the heartbeat timeout
     w.db->update_process(row);
     w.db->commit();
     CHECK(w.eng->orphaned(w.stored(p.process_id)));
-    CHECK(w.eng->resume(p.process_id, json::array()).process.last_status == process_status::completed);
+    CHECK(w.eng->resume(p.process_id, json::array()).process.last_status ==
+          process_status::completed);
 }
 
 TEST_CASE("a process taken over or aborted meanwhile is not continued by its old runner") {

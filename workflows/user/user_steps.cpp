@@ -25,7 +25,8 @@ json group_block(step_context& ctx) {
         throw wfrun::value_error("user_group_ids must hold exactly one user group subscription id");
     json group = ctx.domain().load(ids[0].get<std::string>());
     if (group.at("product").at("product_type") != "UserGroup")
-        throw wfrun::value_error(fmt::format("Subscription {} is not a UserGroup", ids[0].get<std::string>()));
+        throw wfrun::value_error(
+            fmt::format("Subscription {} is not a UserGroup", ids[0].get<std::string>()));
     return group.at("user_group");
 }
 
@@ -53,16 +54,17 @@ void register_user_steps(wfrun::registry& r) {
         " age INTEGER,"
         " provisioned_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)");
 
-    r.add({.name = "initialize_subscription",
-           .display_name = "Initialize subscription",
-           .product_type = "User",
-           .reads = {subscription_key, username_key, age_key, group_ids_key},
-           .writes = {subscription_key},
-           .description = "Sets the username, age and group, and moves to provisioning"},
-          [](step_context& ctx) -> json {
-              auto subscription = with_user_details(ctx, ctx.get("subscription"));
-              return {{"subscription", ctx.domain().change_lifecycle(subscription, "provisioning")}};
-          });
+    r.add(
+        {.name = "initialize_subscription",
+         .display_name = "Initialize subscription",
+         .product_type = "User",
+         .reads = {subscription_key, username_key, age_key, group_ids_key},
+         .writes = {subscription_key},
+         .description = "Sets the username, age and group, and moves to provisioning"},
+        [](step_context& ctx) -> json {
+            auto subscription = with_user_details(ctx, ctx.get("subscription"));
+            return {{"subscription", ctx.domain().change_lifecycle(subscription, "provisioning")}};
+        });
 
     r.add({.name = "provision_user",
            .display_name = "Provision user",
@@ -75,7 +77,8 @@ void register_user_steps(wfrun::registry& r) {
               const auto& username = ctx.get("username").get_ref<const std::string&>();
               auto user_id = stable_id(username);
               ctx.db().exec(
-                  "INSERT INTO provisioned_users (subscription_id, user_id, username, age) VALUES (?, ?, ?, ?)",
+                  "INSERT INTO provisioned_users (subscription_id, user_id, username, age) VALUES "
+                  "(?, ?, ?, ?)",
                   {subscription.at("subscription_id"), user_id, username, ctx.get("age")});
               subscription["user"]["user_id"] = user_id;
               return {{"subscription", std::move(subscription)}};
@@ -89,27 +92,33 @@ void register_user_steps(wfrun::registry& r) {
            .description = "Changes the user in the user management system, and its group"},
           [](step_context& ctx) -> json {
               auto subscription = with_user_details(ctx, ctx.get("subscription"));
-              ctx.db().exec("UPDATE provisioned_users SET username = ?, age = ? WHERE subscription_id = ?",
-                            {subscription["user"]["username"], subscription["user"]["age"],
-                             subscription["subscription_id"]});
+              ctx.db().exec(
+                  "UPDATE provisioned_users SET username = ?, age = ? WHERE subscription_id = ?",
+                  {subscription["user"]["username"], subscription["user"]["age"],
+                   subscription["subscription_id"]});
               return {{"subscription", std::move(subscription)}};
           });
 
-    r.add({.name = "deprovision_user",
-           .display_name = "Deprovision user",
-           .product_type = "User",
-           .reads = {subscription_key},
-           .description = "Removes the user from the user management system"},
-          [](step_context& ctx) -> json {
-              const auto& subscription = ctx.get("subscription");
-              const auto& id = subscription.at("subscription_id");
-              const auto& user_id = subscription.at("user").at("user_id");
-              if (ctx.db().query("SELECT user_id FROM provisioned_users WHERE subscription_id = ? AND user_id = ?",
-                                 {id, user_id}).empty())
-                  throw wfrun::value_error(fmt::format("User {} is not provisioned", user_id.dump()));
-              ctx.db().exec("DELETE FROM provisioned_users WHERE subscription_id = ? AND user_id = ?", {id, user_id});
-              return nullptr;
-          });
+    r.add(
+        {.name = "deprovision_user",
+         .display_name = "Deprovision user",
+         .product_type = "User",
+         .reads = {subscription_key},
+         .description = "Removes the user from the user management system"},
+        [](step_context& ctx) -> json {
+            const auto& subscription = ctx.get("subscription");
+            const auto& id = subscription.at("subscription_id");
+            const auto& user_id = subscription.at("user").at("user_id");
+            if (ctx.db()
+                    .query("SELECT user_id FROM provisioned_users WHERE subscription_id = ? AND "
+                           "user_id = ?",
+                           {id, user_id})
+                    .empty())
+                throw wfrun::value_error(fmt::format("User {} is not provisioned", user_id.dump()));
+            ctx.db().exec("DELETE FROM provisioned_users WHERE subscription_id = ? AND user_id = ?",
+                          {id, user_id});
+            return nullptr;
+        });
 }
 
 }  // namespace tutorial

@@ -19,19 +19,22 @@ const wfrun::key_spec subscription_key{"subscription", value_type::subscription}
 std::int64_t provision_group(wfrun::sql_session& db, const std::string& subscription_id,
                              const std::string& group_name) {
     auto group_id = stable_id(group_name);
-    db.exec("INSERT INTO provisioned_groups (subscription_id, group_id, group_name) VALUES (?, ?, ?)",
-            {subscription_id, group_id, group_name});
+    db.exec(
+        "INSERT INTO provisioned_groups (subscription_id, group_id, group_name) VALUES (?, ?, ?)",
+        {subscription_id, group_id, group_name});
     return group_id;
 }
 
 void modify_group(wfrun::sql_session& db, std::int64_t group_id, const std::string& group_name) {
-    db.exec("UPDATE provisioned_groups SET group_name = ? WHERE group_id = ?", {group_name, group_id});
+    db.exec("UPDATE provisioned_groups SET group_name = ? WHERE group_id = ?",
+            {group_name, group_id});
 }
 
 void deprovision_group(wfrun::sql_session& db, const std::string& subscription_id,
                        std::int64_t group_id) {
-    auto rows = db.query("SELECT group_id FROM provisioned_groups WHERE subscription_id = ? AND group_id = ?",
-                         {subscription_id, group_id});
+    auto rows = db.query(
+        "SELECT group_id FROM provisioned_groups WHERE subscription_id = ? AND group_id = ?",
+        {subscription_id, group_id});
     if (rows.empty())
         throw wfrun::value_error(fmt::format("Group {} is not provisioned", group_id));
     db.exec("DELETE FROM provisioned_groups WHERE subscription_id = ? AND group_id = ?",
@@ -48,19 +51,20 @@ void register_user_group_steps(wfrun::registry& r) {
         " group_name TEXT NOT NULL,"
         " provisioned_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)");
 
-    r.add({.name = "initialize_subscription",
-           .display_name = "Initialize subscription",
-           .product_type = "UserGroup",
-           .reads = {subscription_key, {"group_name", value_type::string}},
-           .writes = {subscription_key},
-           .description = "Sets the group name and description, and moves to provisioning"},
-          [](step_context& ctx) -> json {
-              json subscription = ctx.get("subscription");
-              const auto& name = ctx.get("group_name").get_ref<const std::string&>();
-              subscription["user_group"]["group_name"] = name;
-              subscription["description"] = fmt::format("User Group {}", name);
-              return {{"subscription", ctx.domain().change_lifecycle(subscription, "provisioning")}};
-          });
+    r.add(
+        {.name = "initialize_subscription",
+         .display_name = "Initialize subscription",
+         .product_type = "UserGroup",
+         .reads = {subscription_key, {"group_name", value_type::string}},
+         .writes = {subscription_key},
+         .description = "Sets the group name and description, and moves to provisioning"},
+        [](step_context& ctx) -> json {
+            json subscription = ctx.get("subscription");
+            const auto& name = ctx.get("group_name").get_ref<const std::string&>();
+            subscription["user_group"]["group_name"] = name;
+            subscription["description"] = fmt::format("User Group {}", name);
+            return {{"subscription", ctx.domain().change_lifecycle(subscription, "provisioning")}};
+        });
 
     r.add({.name = "provision_user_group",
            .display_name = "Provision user group",
@@ -85,7 +89,8 @@ void register_user_group_steps(wfrun::registry& r) {
           [](step_context& ctx) -> json {
               json subscription = ctx.get("subscription");
               const auto& name = ctx.get("group_name").get_ref<const std::string&>();
-              modify_group(ctx.db(), subscription["user_group"]["group_id"].get<std::int64_t>(), name);
+              modify_group(ctx.db(), subscription["user_group"]["group_id"].get<std::int64_t>(),
+                           name);
               subscription["user_group"]["group_name"] = name;
               subscription["description"] = fmt::format("User Group {}", name);
               return {{"subscription", std::move(subscription)}};
@@ -100,8 +105,9 @@ void register_user_group_steps(wfrun::registry& r) {
               const auto& subscription = ctx.get("subscription");
               const auto& group_id = subscription.at("user_group").at("group_id");
               if (!group_id.is_number_integer())
-                  throw wfrun::value_error(fmt::format("Subscription {} has no group_id: the group was never provisioned",
-                                                       subscription.at("subscription_id").get<std::string>()));
+                  throw wfrun::value_error(fmt::format(
+                      "Subscription {} has no group_id: the group was never provisioned",
+                      subscription.at("subscription_id").get<std::string>()));
               deprovision_group(ctx.db(), subscription.at("subscription_id").get<std::string>(),
                                 group_id.get<std::int64_t>());
               return nullptr;

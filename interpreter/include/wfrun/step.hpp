@@ -38,7 +38,18 @@ using json = nlohmann::ordered_json;
 // (`TERMINATE`). A `subscription` state key holds a subscription id (or an object with a
 // `subscription_id`): the engine loads the subscription from the store before the step runs and
 // saves the subscription a step returns under that key.
-enum class value_type { any, string, integer, boolean, duration, target, lifecycle, subscription, list, object };
+enum class value_type {
+    any,
+    string,
+    integer,
+    boolean,
+    duration,
+    target,
+    lifecycle,
+    subscription,
+    list,
+    object
+};
 
 std::string_view to_string(value_type t);
 
@@ -55,24 +66,24 @@ struct key_spec {
 };
 
 struct step_manifest {
-    std::string name;                  // the name written in chains: `deprovision_user_group`
-    std::string display_name;          // the step row's name; `{param}` inserts an argument
-    std::string product_type;          // only for workflows of this product type; empty: any
-    std::vector<param_spec> params;    // in call order
-    std::vector<key_spec> reads;       // state keys the step reads
-    std::vector<key_spec> writes;      // state keys the step returns
-    bool retry = false;                // a failure leaves the process `waiting`, not `failed`
-    std::string description;           // one line for people
+    std::string name;                // the name written in chains: `deprovision_user_group`
+    std::string display_name;        // the step row's name; `{param}` inserts an argument
+    std::string product_type;        // only for workflows of this product type; empty: any
+    std::vector<param_spec> params;  // in call order
+    std::vector<key_spec> reads;     // state keys the step reads
+    std::vector<key_spec> writes;    // state keys the step returns
+    bool retry = false;              // a failure leaves the process `waiting`, not `failed`
+    std::string description;         // one line for people
 };
 
 // A failure with the class name that goes into the step row's `{class, error}`.
 class step_error : public std::runtime_error {
-public:
+  public:
     step_error(std::string class_name, const std::string& message)
         : std::runtime_error(message), class_name_(std::move(class_name)) {}
     const std::string& class_name() const { return class_name_; }
 
-private:
+  private:
     std::string class_name_;
 };
 
@@ -92,7 +103,7 @@ step_error key_error(const std::string& message);
 // and null are accepted as parameters. One statement per call; keep to SQL that every backend
 // reads (no `INSERT OR ...`, no SQLite-only functions) so that a step runs on any of them.
 class sql_session {
-public:
+  public:
     virtual ~sql_session() = default;
     virtual void exec(std::string_view sql, const std::vector<json>& params = {}) = 0;
     virtual std::vector<json> query(std::string_view sql, const std::vector<json>& params = {}) = 0;
@@ -102,7 +113,7 @@ public:
 // `subscription_id`, `description`, `status`, `insync`, `customer_id`, `start_date`, `end_date`,
 // `note`, `product`, fixed inputs, and the root block under its field name.
 class subscriptions {
-public:
+  public:
     virtual ~subscriptions() = default;
     // The subscription as it is stored now; throws value_error when it does not exist.
     virtual json load(std::string_view subscription_id) = 0;
@@ -121,7 +132,7 @@ public:
 };
 
 class step_context {
-public:
+  public:
     virtual ~step_context() = default;
     // The whole state as the previous step left it.
     virtual const json& state() const = 0;
@@ -146,14 +157,14 @@ struct step_entry {
 };
 
 class registration_error : public std::logic_error {
-public:
+  public:
     using std::logic_error::logic_error;
 };
 
 // The steps a program knows. Entries are found by chain name, a registration for the
 // workflow's product type first.
 class registry {
-public:
+  public:
     // Throws registration_error when the manifest is invalid: a name that is not an
     // identifier, no display name, a `{placeholder}` that names no parameter, a repeated
     // parameter or key, or the same name registered twice for the same product type.
@@ -168,7 +179,7 @@ public:
     std::vector<std::string> names() const;
     const std::vector<std::string>& schemas() const { return schemas_; }
 
-private:
+  private:
     // name -> (product type or "" -> entry); node-based so entries keep their addresses
     std::map<std::string, std::map<std::string, std::unique_ptr<step_entry>>, std::less<>> steps_;
     std::vector<std::string> schemas_;

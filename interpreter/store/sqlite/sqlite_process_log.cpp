@@ -185,8 +185,8 @@ std::int64_t sqlite_store::insert_step(const step_row& s) {
         "INSERT INTO process_steps (stepid, pid, name, step_key, status, state, created_by, "
         "started_at, completed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     q->bind_all(s.step_id.empty() ? new_uuid() : s.step_id, s.process_id, s.name,
-                nullable(s.step_key), to_string(s.status), compact_json(s.state), nullable(s.created_by),
-                s.started_at.empty() ? completed : s.started_at, completed);
+                nullable(s.step_key), to_string(s.status), compact_json(s.state),
+                nullable(s.created_by), s.started_at.empty() ? completed : s.started_at, completed);
     q->run();
     return impl_->db.last_insert_rowid();
 }
