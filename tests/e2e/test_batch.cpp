@@ -94,7 +94,7 @@ TEST_CASE("start --batch terminates the groups listed by subscriptions --json") 
                 "'completed'") == 3);
 }
 
-TEST_CASE("start --batch reports every line that did not complete; the others still run") {
+TEST_CASE("start --batch reports every line that did not complete, and the others still run") {
     sandbox s;
     auto kept = s.create_group("Kept");
     auto gone = s.create_group("Gone");

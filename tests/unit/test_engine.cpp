@@ -221,15 +221,19 @@ workflow half {
     CHECK(r.state["remembered"] == "kept");
 }
 
-TEST_CASE("conditions skip steps; an input step suspends") {
+TEST_CASE("conditions skip steps, and an input step suspends") {
     temp_dir src;
     src.file("w.wf", R"(
+form gate_form {
+    flag: bool = false
+}
 form approval_form {
     approved: bool
 }
 workflow gated {
     description "Gated"
     target SYSTEM
+    form gate_form
     steps init
         >> if flag { remember("flag was set") }
         >> if not flag { remember("flag was not set") }
