@@ -713,7 +713,8 @@ page_result validate_page(const form_page& page, const json& input) {
             result.output[f.name] = check_value(f, *it, result.errors);
         }
     }
-    for (const auto& [key, value] : input.items()) {
+    for (const auto& item : input.items()) {
+        const std::string& key = item.key();  // a plain name: lambdas capture it under clang 14 too
         bool known = std::any_of(page.fields.begin(), page.fields.end(),
                                  [&](const form_field& f) { return f.name == key; });
         if (!known)
