@@ -12,6 +12,7 @@
 
 #include "cli/app.hpp"
 #include "grammar/format.hpp"
+#include "interpreter/catalog/wf_files.hpp"
 #include "interpreter/plan/graph.hpp"
 #include "interpreter/util/util.hpp"
 
@@ -55,12 +56,7 @@ std::vector<std::string> wf_files(const std::vector<std::string>& paths, bool& m
         if (path == "-" || fs::is_regular_file(path, ec)) {
             out.push_back(path);
         } else if (fs::is_directory(path, ec)) {
-            std::vector<std::string> found;
-            for (auto it = fs::recursive_directory_iterator(path, ec);
-                 !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
-                if (it->is_regular_file() && it->path().extension() == ".wf")
-                    found.push_back(it->path().string());
-            std::sort(found.begin(), found.end());
+            auto found = wf_files_in(path);
             out.insert(out.end(), found.begin(), found.end());
         } else {
             std::cerr << fmt::format("{}:1:1: error[E002]: no such file or folder\n", path);

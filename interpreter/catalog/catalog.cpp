@@ -1,6 +1,7 @@
 // Loading a catalog: find the `.wf` files, parse each, index the declarations by name (a
 // duplicate is an error naming both places), then run the later passes in pipeline order.
 #include "interpreter/catalog/catalog.hpp"
+#include "interpreter/catalog/wf_files.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -32,6 +33,17 @@ std::string property_text(const std::vector<ast::property>& props, const std::st
     return p->values.front().text;
 }
 
+std::vector<std::string> wf_files_in(const std::string& folder) {
+    std::vector<std::string> found;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(folder, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+        if (it->is_regular_file() && it->path().extension() == ".wf")
+            found.push_back(it->path().string());
+    std::sort(found.begin(), found.end());
+    return found;
+}
+
 namespace {
 
 std::vector<std::string> find_files(const std::vector<std::string>& paths,
@@ -40,12 +52,7 @@ std::vector<std::string> find_files(const std::vector<std::string>& paths,
     for (const auto& path : paths) {
         std::error_code ec;
         if (fs::is_directory(path, ec)) {
-            std::vector<std::string> found;
-            for (auto it = fs::recursive_directory_iterator(path, ec);
-                 !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
-                if (it->is_regular_file() && it->path().extension() == ".wf")
-                    found.push_back(it->path().string());
-            std::sort(found.begin(), found.end());
+            auto found = wf_files_in(path);
             out.insert(out.end(), found.begin(), found.end());
         } else if (fs::exists(path, ec)) {
             out.push_back(path);
