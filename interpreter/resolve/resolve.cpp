@@ -9,6 +9,7 @@
 
 #include "interpreter/catalog/catalog.hpp"
 #include "interpreter/catalog/step_finder.hpp"
+#include "interpreter/catalog/walk.hpp"
 #include "interpreter/util/util.hpp"
 
 namespace wfrun {
@@ -16,7 +17,7 @@ namespace wfrun {
 namespace {
 
 const std::set<std::string> scalar_types = {"str", "int", "bool"};
-const std::set<std::string> form_types = {"str",  "int",  "bool",  "choice",
+const std::set<std::string> form_types = {"str",          "int",  "bool",  "choice",
                                           "subscription", "list", "Label", "Divider"};
 const std::set<std::string> item_types = {"str", "int", "bool", "choice", "subscription"};
 const std::set<std::string> targets = {"CREATE", "MODIFY", "TERMINATE", "VALIDATE", "SYSTEM"};
@@ -80,20 +81,24 @@ struct resolver {
         }
         for (const auto& m : f.modifiers) {
             if (m.name != "required") {
-                error(m.pos, "E108", fmt::format("'{}' is a form modifier; {} fields take only "
-                                                 "'required LIFECYCLE'", m.name, owner));
+                error(m.pos, "E108",
+                      fmt::format("'{}' is a form modifier; {} fields take only "
+                                  "'required LIFECYCLE'",
+                                  m.name, owner));
                 continue;
             }
             auto lc = m.arg ? m.arg->text : std::string();
             if (lifecycle_rank(lc) < 0) {
-                error(m.arg ? m.arg->pos : m.pos, "E109",
-                      fmt::format("'required' takes initial, provisioning or active, not '{}'", lc));
+                error(
+                    m.arg ? m.arg->pos : m.pos, "E109",
+                    fmt::format("'required' takes initial, provisioning or active, not '{}'", lc));
                 continue;
             }
             out.required_from = lc;
         }
-        if (f.default_value) error(f.default_value->pos, "E108",
-                                   fmt::format("fields of {} have no defaults", owner));
+        if (f.default_value)
+            error(f.default_value->pos, "E108",
+                  fmt::format("fields of {} have no defaults", owner));
         return out;
     }
 
@@ -146,14 +151,16 @@ struct resolver {
     // `item`: the item type of a list, which is one value (not a list, a Label or a Divider).
     void resolve_form_type(const ast::type_ref& t, const std::string& form, bool item = false) {
         if (item && !item_types.count(t.name) && form_types.count(t.name)) {
-            error(t.pos, "E104", fmt::format("list items are one of str, int, bool, choice or "
-                                             "subscription, not {} (form '{}')",
-                                             t.name, form));
+            error(t.pos, "E104",
+                  fmt::format("list items are one of str, int, bool, choice or "
+                              "subscription, not {} (form '{}')",
+                              t.name, form));
             return;
         }
         if (!form_types.count(t.name)) {
-            error(t.pos, "E104", fmt::format("unknown field type '{}' in form '{}'{}", t.name, form,
-                                             suggest(t.name, {form_types.begin(), form_types.end()})));
+            error(t.pos, "E104",
+                  fmt::format("unknown field type '{}' in form '{}'{}", t.name, form,
+                              suggest(t.name, {form_types.begin(), form_types.end()})));
             return;
         }
         if (t.name == "list") {
@@ -163,13 +170,15 @@ struct resolver {
                 resolve_form_type(t.args[0], form, true);
         } else if (t.name == "subscription") {
             if (t.args.empty()) {
-                error(t.pos, "E104", "subscription takes a product type: subscription(Type[, lifecycle...])");
+                error(t.pos, "E104",
+                      "subscription takes a product type: subscription(Type[, lifecycle...])");
                 return;
             }
             check_product_type(t.args[0].name, t.args[0].pos);
             for (std::size_t i = 1; i < t.args.size(); ++i)
                 if (!is_lifecycle(t.args[i].name))
-                    error(t.args[i].pos, "E109", fmt::format("'{}' is not a lifecycle", t.args[i].name));
+                    error(t.args[i].pos, "E109",
+                          fmt::format("'{}' is not a lifecycle", t.args[i].name));
         } else if (t.name == "choice" && t.choices.empty()) {
             error(t.pos, "E104", "choice needs at least one option: choice(\"a\", \"b\")");
         }
@@ -184,49 +193,57 @@ struct resolver {
 
     void check_form_ref(const ast::value& v) {
         if (!c.forms.count(v.text))
-            error(v.pos, "E102", fmt::format("unknown form '{}'{}", v.text, suggest(v.text, keys(c.forms))));
+            error(v.pos, "E102",
+                  fmt::format("unknown form '{}'{}", v.text, suggest(v.text, keys(c.forms))));
     }
 
-    // Resolves the names of a chain in the context of a product type (the finder's); `stack`
-    // holds the named chains being expanded, to catch a chain that uses itself.
-    void resolve_chain(const ast::chain& chain, step_finder& steps,
-                       std::vector<std::string>& stack) {
-        for (const auto& e : chain) {
-            switch (e.k) {
-                case ast::element::kind::input: {
-                    ast::value v;
-                    v.pos = e.pos;
-                    v.text = e.name;
-                    check_form_ref(v);
-                    break;
-                }
-                case ast::element::kind::conditional:
-                case ast::element::kind::group:
-                case ast::element::kind::step_group: resolve_chain(e.body, steps, stack); break;
-                case ast::element::kind::step: resolve_step(e, steps, stack); break;
-            }
+    // Resolves the names of a chain in the context of a product type (the finder's). Each named
+    // chain is resolved once per product type, however often it is used.
+    class chain_resolver : public chain_walker<chain_resolver> {
+      public:
+        chain_resolver(resolver& r, step_finder& steps) : chain_walker(r.c), r_(r), steps_(steps) {}
+
+        void on_element(const ast::element& e) {
             for (const auto& o : e.options)
                 if (o.name != "retry" && o.name != "timeout")
-                    error(o.pos, "E108", fmt::format("unknown option '{}'; options are retry and timeout", o.name));
+                    r_.error(
+                        o.pos, "E108",
+                        fmt::format("unknown option '{}'; options are retry and timeout", o.name));
+            if (e.k == ast::element::kind::step && e.has_call && r_.c.chains.count(e.name))
+                r_.error(e.pos, "E105", fmt::format("chain '{}' takes no arguments", e.name));
         }
-    }
 
-    void resolve_step(const ast::element& e, step_finder& steps, std::vector<std::string>& stack) {
-        const auto& product_type = steps.product_type();
-        if (auto ch = c.chains.find(e.name); ch != c.chains.end()) {
-            if (e.has_call) error(e.pos, "E105", fmt::format("chain '{}' takes no arguments", e.name));
-            if (std::find(stack.begin(), stack.end(), e.name) != stack.end()) {
-                error(e.pos, "E110", fmt::format("chain '{}' uses itself", e.name));
-                return;
-            }
-            used_chains.insert(e.name);
-            // Each named chain is resolved once per product type, however often it is used.
-            if (!resolved_chains.insert({e.name, product_type}).second) return;
-            stack.push_back(e.name);
-            resolve_chain(ch->second->body, steps, stack);
-            stack.pop_back();
-            return;
+        void on_input(const ast::element& e) {
+            ast::value v;
+            v.pos = e.pos;
+            v.text = e.name;
+            r_.check_form_ref(v);
         }
+
+        void on_step(const ast::element& e) { r_.resolve_step(e, steps_); }
+
+        bool enter_chain(const ast::element& use, const ast::chain_decl&) {
+            r_.used_chains.insert(use.name);
+            return r_.resolved_chains.insert({use.name, steps_.product_type()}).second;
+        }
+
+        void on_cycle(const ast::element& use) {
+            const auto* decl = r_.c.chains.at(use.name);
+            bool uses_itself =
+                std::find(expanding().begin(), expanding().end(), decl) != expanding().end();
+            r_.error(use.pos, "E110",
+                     uses_itself ? fmt::format("chain '{}' uses itself", use.name)
+                                 : fmt::format("chain '{}' is used more than {} named chains deep",
+                                               use.name, max_chain_depth));
+        }
+
+      private:
+        resolver& r_;
+        step_finder& steps_;
+    };
+
+    void resolve_step(const ast::element& e, step_finder& steps) {
+        const auto& product_type = steps.product_type();
         const auto* entry = steps.find(e.name);
         if (!entry && product_type.empty()) {
             // A chain no workflow uses has no product type: any registration will do.
@@ -235,12 +252,14 @@ struct resolver {
         }
         if (!entry) {
             if (reg.contains(e.name)) {
-                error(e.pos, "E101", fmt::format("step '{}' is not registered for product type '{}'",
-                                                 e.name, product_type));
+                error(e.pos, "E101",
+                      fmt::format("step '{}' is not registered for product type '{}'", e.name,
+                                  product_type));
             } else {
                 auto names = reg.names();
                 for (const auto& [n, ch] : c.chains) names.push_back(n);
-                error(e.pos, "E101", fmt::format("unknown step '{}'{}", e.name, suggest(e.name, names)));
+                error(e.pos, "E101",
+                      fmt::format("unknown step '{}'{}", e.name, suggest(e.name, names)));
             }
             return;
         }
@@ -263,7 +282,8 @@ struct resolver {
             if (const auto* t = ast::find_property(w->properties, "target")) {
                 auto v = t->values.empty() ? std::nullopt : target_value(t->values[0]);
                 if (!v)
-                    error(t->pos, "E108", "target is one of CREATE, MODIFY, TERMINATE, VALIDATE, SYSTEM");
+                    error(t->pos, "E108",
+                          "target is one of CREATE, MODIFY, TERMINATE, VALIDATE, SYSTEM");
                 else
                     def.target = *v;
             } else {
@@ -272,20 +292,19 @@ struct resolver {
             def.product_type = property_text(w->properties, "product_type");
             def.is_task = def.target == "SYSTEM";
             if (const auto* pt = ast::find_property(w->properties, "product_type"))
-                check_product_type(def.product_type, pt->values.empty() ? pt->pos : pt->values[0].pos);
+                check_product_type(def.product_type,
+                                   pt->values.empty() ? pt->pos : pt->values[0].pos);
             else if (!def.is_task)
                 error(w->pos, "E108", fmt::format("workflow '{}' needs a 'product_type'", name));
             if (const auto* f = ast::find_property(w->properties, "form"))
                 for (const auto& v : f->values) check_form_ref(v);
-            std::vector<std::string> stack;
-            resolve_chain(w->steps, finders[def.product_type], stack);
+            chain_resolver(*this, finders[def.product_type]).walk(w->steps);
             c.model.workflows.push_back(std::move(def));
         }
         // Named chains no workflow uses are still checked, for any product type.
         for (const auto& [name, ch] : c.chains) {
             if (used_chains.count(name)) continue;
-            std::vector<std::string> stack{name};
-            resolve_chain(ch->body, finders[""], stack);
+            chain_resolver(*this, finders[""]).walk_named(*ch);
         }
     }
 };
@@ -361,31 +380,42 @@ std::optional<json> bind_args(const step_manifest& m, const ast::element& e,
                     out[p->name] = *t;
                 else
                     fail(v.pos, fmt::format("'{}' is not a Target (CREATE, MODIFY, TERMINATE, "
-                                            "VALIDATE, SYSTEM)", v.source.empty() ? v.text : v.source));
+                                            "VALIDATE, SYSTEM)",
+                                            v.source.empty() ? v.text : v.source));
                 break;
             case value_type::lifecycle:
                 if (auto l = lifecycle_value(v))
                     out[p->name] = *l;
                 else
-                    fail(v.pos, fmt::format("'{}' is not a SubscriptionLifecycle (INITIAL, "
-                                            "PROVISIONING, ACTIVE, MIGRATING, DISABLED, TERMINATED)",
-                                            v.source.empty() ? v.text : v.source));
+                    fail(v.pos,
+                         fmt::format("'{}' is not a SubscriptionLifecycle (INITIAL, "
+                                     "PROVISIONING, ACTIVE, MIGRATING, DISABLED, TERMINATED)",
+                                     v.source.empty() ? v.text : v.source));
                 break;
             case value_type::integer:
-                if (v.k == k::integer) out[p->name] = v.number;
-                else fail(v.pos, fmt::format("parameter '{}' takes an integer", p->name));
+                if (v.k == k::integer)
+                    out[p->name] = v.number;
+                else
+                    fail(v.pos, fmt::format("parameter '{}' takes an integer", p->name));
                 break;
             case value_type::duration:
-                if (v.k == k::duration) out[p->name] = v.number;
-                else fail(v.pos, fmt::format("parameter '{}' takes a duration (500ms, 5s, 2m, 1h)", p->name));
+                if (v.k == k::duration)
+                    out[p->name] = v.number;
+                else
+                    fail(v.pos, fmt::format("parameter '{}' takes a duration (500ms, 5s, 2m, 1h)",
+                                            p->name));
                 break;
             case value_type::boolean:
-                if (v.k == k::boolean) out[p->name] = v.number != 0;
-                else fail(v.pos, fmt::format("parameter '{}' takes true or false", p->name));
+                if (v.k == k::boolean)
+                    out[p->name] = v.number != 0;
+                else
+                    fail(v.pos, fmt::format("parameter '{}' takes true or false", p->name));
                 break;
             case value_type::string:
-                if (v.k == k::string || v.k == k::name) out[p->name] = v.text;
-                else fail(v.pos, fmt::format("parameter '{}' takes a string", p->name));
+                if (v.k == k::string || v.k == k::name)
+                    out[p->name] = v.text;
+                else
+                    fail(v.pos, fmt::format("parameter '{}' takes a string", p->name));
                 break;
             default:
                 out[p->name] = v.k == k::integer ? json(v.number) : json(v.text);
@@ -393,7 +423,8 @@ std::optional<json> bind_args(const step_manifest& m, const ast::element& e,
     }
     for (const auto& p : m.params)
         if (p.required && !out.contains(p.name))
-            fail(e.pos, fmt::format("step '{}' needs argument '{}' ({})", m.name, p.name, to_string(p.type)));
+            fail(e.pos, fmt::format("step '{}' needs argument '{}' ({})", m.name, p.name,
+                                    to_string(p.type)));
     if (!ok) return std::nullopt;
     return out;
 }
