@@ -116,7 +116,7 @@ figure durable(const std::string& path, bool full, std::size_t n, std::size_t gr
     } else {
         for (const auto& g : groups) {
             auto p = s.run("terminate_user_group", json::array({{{"subscription_id", g}}, json::object()}));
-            completed += p.last_status == "completed";
+            completed += p.last_status == process_status::completed;
             last_pid = p.process_id;
         }
     }

@@ -365,7 +365,7 @@ int cmd_start(app& a, const start_args& args) {
         std::cout << json{{"id", p.process_id}, {"status", p.last_status}}.dump() << '\n';
     else
         std::cout << fmt::format("Process {} {}\n", p.process_id, paint_status(p.last_status));
-    return p.last_status == "completed" ? exit_ok : exit_stopped;
+    return p.last_status == process_status::completed ? exit_ok : exit_stopped;
 }
 
 int cmd_form(app& a, const std::string& workflow, const std::optional<std::string>& input) {
@@ -405,7 +405,7 @@ int cmd_show(app& a, const std::string& pid, bool as_json) {
     }
     std::cout << fmt::format("{} {}\n", bold("Process"), p->process_id);
     std::cout << fmt::format("workflow  {} ({})\nstatus    {}\nstarted   {}\nmodified  {}\n",
-                             p->workflow_name, p->workflow_target, paint_status(p->last_status),
+                             p->workflow_name, to_string(p->target), paint_status(p->last_status),
                              p->started_at, p->last_modified_at);
     if (!p->failed_reason.empty()) std::cout << fmt::format("reason    {}\n", p->failed_reason);
     for (const auto& s : j["subscriptions"])
@@ -433,7 +433,16 @@ int cmd_ps(app& a, const std::optional<std::string>& status,
            const std::optional<std::string>& workflow, bool as_json) {
     if (!a.open()) return exit_usage;
     process_filter f;
-    f.status = status;
+    if (status) {
+        f.status = parse_process_status(*status);
+        if (!f.status) {
+            std::cerr << fmt::format(
+                "unknown status '{}': one of created, running, suspended, waiting, failed, "
+                "aborted, completed, resumed\n",
+                *status);
+            return exit_usage;
+        }
+    }
     f.workflow = workflow;
     auto rows = a.db_store->processes(f);
     if (as_json) {
@@ -527,7 +536,7 @@ int cmd_resume(app& a, const resume_args& args) {
     step_observer observe;
     if (!args.json) observe = print_step;
     for (;;) {
-        if (p->last_status == "suspended" && interactive && pages.empty() &&
+        if (p->last_status == process_status::suspended && interactive && pages.empty() &&
             !a.db_store->global_lock()) {
             if (auto page = a.eng->waiting_form(*p)) {
                 auto answer = ask_page(*page);
@@ -541,8 +550,8 @@ int cmd_resume(app& a, const resume_args& args) {
         }
         resume_outcome outcome;
         try {
-            if (!args.json && (p->last_status == "failed" || p->last_status == "waiting" ||
-                               p->last_status == "running"))
+            if (!args.json && (p->last_status == process_status::failed || p->last_status == process_status::waiting ||
+                               p->last_status == process_status::running))
                 std::cout << fmt::format("{} {} ({})\n", bold("Resuming"), p->workflow_name,
                                          p->last_status);
             outcome = a.eng->resume(args.pid, pages, observe);
@@ -573,7 +582,7 @@ int cmd_resume(app& a, const resume_args& args) {
         else
             std::cout << fmt::format("Process {} {}\n", out.process_id,
                                      paint_status(out.last_status));
-        return out.last_status == "completed" ? exit_ok : exit_stopped;
+        return out.last_status == process_status::completed ? exit_ok : exit_stopped;
     }
 }
 
@@ -587,7 +596,7 @@ int cmd_engine(app& a, const std::string& action, bool as_json) {
     }
     auto status = a.eng->status();
     process_filter running;
-    running.status = "running";
+    running.status = process_status::running;
     std::size_t active = 0;
     for (const auto& p : a.db_store->processes(running))
         if (!a.eng->orphaned(p)) ++active;

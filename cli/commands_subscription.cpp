@@ -86,7 +86,7 @@ int cmd_workflows(app& a, const std::string& id, bool as_json) {
     json out = json::array();
     for (const auto& name : a.db_store->product_workflows(sub->product.product_id)) {
         const auto* plan = a.cat->plan(name);
-        if (!plan || plan->def.target == "CREATE") continue;
+        if (!plan || plan->def.target == workflow_target::create) continue;
         std::vector<subscription_row> blocking;
         auto reason = start_refusal(*a.db_store, plan->def, id, &blocking);
         json entry = {{"name", name}, {"target", plan->def.target},
@@ -120,9 +120,9 @@ int cmd_set_in_sync(app& a, const std::string& id) {
     }
     a.db_store->begin();
     std::vector<std::string> live;
-    for (const auto& p : a.db_store->subscription_processes(id))
-        if (!p.is_task && p.last_status != "completed" && p.last_status != "aborted")
-            live.push_back(fmt::format("{} ({}, {})", p.process_id, p.workflow_name, p.last_status));
+    for (const auto& p : live_holders(*a.db_store, id))
+        live.push_back(
+            fmt::format("{} ({}, {})", p.process_id, p.workflow_name, to_string(p.last_status)));
     if (!live.empty()) {
         a.db_store->rollback();
         std::cerr << "Subscription " << id << " is still held by a live process:\n";

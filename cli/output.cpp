@@ -42,7 +42,8 @@ std::size_t width(const std::string& s) {
 
 }  // namespace
 
-std::string paint_status(const std::string& status) {
+std::string paint_status(std::string_view text) {
+    const std::string status(text);
     if (status == "success" || status == "completed" || status == "complete" || status == "active")
         return paint(status, "32");
     if (status == "failed" || status == "aborted" || status == "abort") return paint(status, "31");
@@ -116,7 +117,7 @@ json process_json(engine& eng, const process_row& p, bool with_steps) {
     auto empty_null = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
     json out = {{"process_id", p.process_id},
                 {"workflow_name", p.workflow_name},
-                {"workflow_target", p.workflow_target},
+                {"workflow_target", p.target},
                 {"last_status", p.last_status},
                 {"last_step", empty_null(p.last_step)},
                 {"started_at", p.started_at},
@@ -133,8 +134,7 @@ json process_json(engine& eng, const process_row& p, bool with_steps) {
     const json* previous = nullptr;  // the last success/skipped/complete state
     auto rows = st.steps(p.process_id);
     for (const auto& r : rows) {
-        bool cleared = r.status == "success" || r.status == "skipped" || r.status == "complete" ||
-                       r.status == "abort";
+        bool cleared = is_cleared(r.status);
         json delta =
             cleared ? state_delta(previous ? *previous : json::object(), r.state) : json::object();
         steps.push_back({{"step_id", r.step_id},
@@ -150,11 +150,11 @@ json process_json(engine& eng, const process_row& p, bool with_steps) {
     }
     auto recovered = eng.recover(p);
     if (const auto* plan = eng.plan_of(p)) {
-        bool ended = p.last_status == "completed" || p.last_status == "aborted";
+        bool ended = is_ended(p.last_status);
         std::size_t from = recovered.next;
         // A suspended input step is logged as `suspend` and still pending after it.
         for (std::size_t i = ended ? plan->steps.size() : from; i < plan->steps.size(); ++i)
-            if (!(p.last_status == "suspended" && i == from))
+            if (!(p.last_status == process_status::suspended && i == from))
                 steps.push_back({{"name", plan->steps[i].display}, {"status", "pending"}});
     }
     out["steps"] = std::move(steps);
@@ -172,10 +172,10 @@ json process_json(engine& eng, const process_row& p, bool with_steps) {
 }
 
 void print_step(const step_row& row) {
-    auto status = row.status;
+    const std::string status(to_string(row.status));
     std::string padded = status + std::string(status.size() < 9 ? 9 - status.size() : 0, ' ');
     std::cout << "  " << paint_status(status) << padded.substr(status.size()) << " " << row.name;
-    if (row.status == "failed" || row.status == "waiting")
+    if (row.status == step_status::failed || row.status == step_status::waiting)
         if (row.state.is_object() && row.state.contains("error"))
             std::cout << ": " << row.state["error"].get<std::string>();
     std::cout << std::endl;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "interpreter/engine/engine.hpp"
@@ -15,7 +16,9 @@ bool stdin_is_terminal();
 bool stderr_is_terminal();
 
 // A status coloured for a terminal: green for success/completed, red for failed, ...
-std::string paint_status(const std::string& status);
+std::string paint_status(std::string_view status);
+inline std::string paint_status(process_status s) { return paint_status(to_string(s)); }
+inline std::string paint_status(step_status s) { return paint_status(to_string(s)); }
 std::string bold(const std::string& text);
 
 // Prints rows as columns aligned to the widest cell; the first row is the header.

@@ -176,6 +176,15 @@ struct nesting_guard {
     }
 };
 
+// Stores the matched text in a member of the node being built (a name, a key, an operator).
+template <auto Member>
+struct text_into {
+    template <typename ActionInput, typename Node>
+    static void apply(const ActionInput& in, Node& node, context& /*unused*/) {
+        node.*Member = in.string();
+    }
+};
+
 // Builds one node of type `Node` for the rule it is attached to (see the top of this file).
 // With `Nests`, the node counts towards max_nesting.
 template <typename Node, bool Nests = false>
@@ -346,12 +355,7 @@ struct action<type_arg_type> : node_scope<ast::type_ref, true> {
 };
 
 template <>
-struct action<type_name> {
-    template <typename ActionInput>
-    static void apply(const ActionInput& in, ast::type_ref& t, context& /*unused*/) {
-        t.name = in.string();
-    }
-};
+struct action<type_name> : text_into<&ast::type_ref::name> {};
 
 template <>
 struct action<type_choice> {
@@ -386,12 +390,7 @@ struct action<field> : node_scope<ast::field_decl> {
 };
 
 template <>
-struct action<field_name> {
-    template <typename ActionInput>
-    static void apply(const ActionInput& in, ast::field_decl& f, context& /*unused*/) {
-        f.name = in.string();
-    }
-};
+struct action<field_name> : text_into<&ast::field_decl::name> {};
 
 template <>
 struct action<default_value> : value_scope {
@@ -456,12 +455,7 @@ struct action<property> : node_scope<ast::property> {
 };
 
 template <>
-struct action<property_key> {
-    template <typename ActionInput>
-    static void apply(const ActionInput& in, ast::property& pr, context& /*unused*/) {
-        pr.key = in.string();
-    }
-};
+struct action<property_key> : text_into<&ast::property::key> {};
 
 template <>
 struct action<property_value> : value_scope {
@@ -478,12 +472,7 @@ struct action<fixed> : node_scope<ast::fixed_input> {
 };
 
 template <>
-struct action<fixed_name> {
-    template <typename ActionInput>
-    static void apply(const ActionInput& in, ast::fixed_input& f, context& /*unused*/) {
-        f.name = in.string();
-    }
-};
+struct action<fixed_name> : text_into<&ast::fixed_input::name> {};
 
 template <>
 struct action<fixed_value> : value_scope {
@@ -567,20 +556,10 @@ struct action<kw_not> {
 };
 
 template <>
-struct action<condition_path> {
-    template <typename ActionInput>
-    static void apply(const ActionInput& in, ast::condition& c, context& /*unused*/) {
-        c.path = in.string();
-    }
-};
+struct action<condition_path> : text_into<&ast::condition::path> {};
 
 template <>
-struct action<condition_op> {
-    template <typename ActionInput>
-    static void apply(const ActionInput& in, ast::condition& c, context& /*unused*/) {
-        c.op = in.string();
-    }
-};
+struct action<condition_op> : text_into<&ast::condition::op> {};
 
 template <>
 struct action<condition_operand> : value_scope {
@@ -593,12 +572,7 @@ struct action<option> : node_scope<ast::option> {
 };
 
 template <>
-struct action<option_name> {
-    template <typename ActionInput>
-    static void apply(const ActionInput& in, ast::option& o, context& /*unused*/) {
-        o.name = in.string();
-    }
-};
+struct action<option_name> : text_into<&ast::option::name> {};
 
 template <>
 struct action<argument> : node_scope<ast::argument> {
@@ -609,12 +583,7 @@ template <>
 struct action<next_argument> : action<argument> {};
 
 template <>
-struct action<argument_key> {
-    template <typename ActionInput>
-    static void apply(const ActionInput& in, ast::argument& a, context& /*unused*/) {
-        a.key = in.string();
-    }
-};
+struct action<argument_key> : text_into<&ast::argument::key> {};
 
 template <>
 struct action<argument_value> : value_scope {
@@ -630,12 +599,7 @@ struct action<block_decl> : node_scope<ast::block_decl> {
 };
 
 template <>
-struct action<block_name> {
-    template <typename ActionInput>
-    static void apply(const ActionInput& in, ast::block_decl& b, context& /*unused*/) {
-        b.name = in.string();
-    }
-};
+struct action<block_name> : text_into<&ast::block_decl::name> {};
 
 template <>
 struct action<product_decl> : node_scope<ast::product_decl> {
@@ -658,12 +622,7 @@ struct action<form_decl> : node_scope<ast::form_decl> {
 };
 
 template <>
-struct action<form_name> {
-    template <typename ActionInput>
-    static void apply(const ActionInput& in, ast::form_decl& fd, context& /*unused*/) {
-        fd.name = in.string();
-    }
-};
+struct action<form_name> : text_into<&ast::form_decl::name> {};
 
 template <>
 struct action<workflow_decl> : node_scope<ast::workflow_decl> {
@@ -673,12 +632,7 @@ struct action<workflow_decl> : node_scope<ast::workflow_decl> {
 };
 
 template <>
-struct action<workflow_name> {
-    template <typename ActionInput>
-    static void apply(const ActionInput& in, ast::workflow_decl& w, context& /*unused*/) {
-        w.name = in.string();
-    }
-};
+struct action<workflow_name> : text_into<&ast::workflow_decl::name> {};
 
 template <>
 struct action<kw_steps> {
@@ -698,11 +652,6 @@ struct action<chain_decl> : node_scope<ast::chain_decl> {
 };
 
 template <>
-struct action<chain_name> {
-    template <typename ActionInput>
-    static void apply(const ActionInput& in, ast::chain_decl& c, context& /*unused*/) {
-        c.name = in.string();
-    }
-};
+struct action<chain_name> : text_into<&ast::chain_decl::name> {};
 
 }  // namespace wfrun::grammar

@@ -240,7 +240,7 @@ void check_options(context& ctx) {
 // W104: a TERMINATE workflow that never moves its subscription to terminated.
 void check_terminate_status(context& ctx) {
     for (auto& w : ctx.workflows) {
-        if (!w.walkable() || w.def->target != "TERMINATE") continue;
+        if (!w.walkable() || w.def->target != workflow_target::terminate) continue;
         bool found = false;
         for (const auto& ev : ctx.events(w)) {
             if (ev.k != chain_event::kind::step || ev.entry->manifest.name != "set_status")

@@ -65,9 +65,6 @@ using state_shape = shape_map;
 const char* const process_keys[] = {"process_id", "reporter", "workflow_name", "workflow_target"};
 const char* const form_keys[] = {"reporter", "workflow_name", "workflow_target"};
 
-bool has_subscription_page(const std::string& target) {
-    return target == "MODIFY" || target == "TERMINATE" || target == "VALIDATE";
-}
 
 // The shapes of subscriptions by product type, built on first use and owned here.
 struct shapes {
@@ -181,10 +178,10 @@ std::string path_problem(const state_shape& state, std::string_view path,
 state_shape initial_state(const workflow_def& def, const ast::workflow_decl& w, const catalog& c) {
     state_shape state;
     for (const char* k : process_keys) state[k] = leaf();
-    if (def.target == "CREATE") {
+    if (def.target == workflow_target::create) {
         state["product"] = leaf();
         state["product_name"] = leaf();
-    } else if (has_subscription_page(def.target)) {
+    } else if (takes_subscription(def.target)) {
         for (const char* k : {"subscription_id", "product", "customer_id"}) state[k] = leaf();
     }
     if (const auto* f = ast::find_property(w.properties, "form"))
@@ -350,10 +347,10 @@ void check_form_paths(context& ctx) {
         // The initial pages, in the context engine::post_form gives them.
         state_shape context;
         for (const char* k : form_keys) context[k] = leaf();
-        if (def->target == "CREATE") {
+        if (def->target == workflow_target::create) {
             context["product"] = leaf();
             context["product_name"] = leaf();
-        } else if (has_subscription_page(def->target)) {
+        } else if (takes_subscription(def->target)) {
             for (const char* k : {"subscription_id", "product", "customer_id"}) context[k] = leaf();
             context["subscription"] = subscription;
         }

@@ -103,14 +103,24 @@ json domain_access::change_lifecycle(const json& subscription, std::string_view 
 
 void domain_access::link_process(std::string_view process_id, std::string_view subscription_id,
                                  std::string_view workflow_target) {
-    store_.link_process_subscription(std::string(process_id), std::string(subscription_id),
-                                     std::string(workflow_target));
+    auto target = parse_workflow_target(workflow_target);
+    if (!target) throw value_error(fmt::format("unknown workflow target '{}'", workflow_target));
+    store_.link_process_subscription(std::string(process_id), std::string(subscription_id), *target);
 }
 
-std::vector<std::string> usable_lifecycles(const std::string& target) {
-    if (target == "CREATE") return {};
-    if (target == "TERMINATE") return {"active", "provisioning"};
+std::vector<std::string> usable_lifecycles(workflow_target target) {
+    if (target == workflow_target::create) return {};
+    if (target == workflow_target::terminate) return {"active", "provisioning"};
     return {"active"};
+}
+
+bool holds_subscription(const process_row& p) { return !p.is_task && !is_ended(p.last_status); }
+
+std::vector<process_row> live_holders(store& s, const std::string& subscription_id) {
+    std::vector<process_row> out;
+    for (auto& p : s.subscription_processes(subscription_id))
+        if (holds_subscription(p)) out.push_back(std::move(p));
+    return out;
 }
 
 std::optional<std::string> start_refusal(store& s, const workflow_def& workflow,
@@ -137,7 +147,7 @@ std::optional<std::string> start_refusal(store& s, const workflow_def& workflow,
     auto usable = usable_lifecycles(workflow.target);
     if (std::find(usable.begin(), usable.end(), sub->status) == usable.end())
         return "This subscription can not be modified because of the status it has";
-    if (workflow.target == "TERMINATE") {
+    if (workflow.target == workflow_target::terminate) {
         std::vector<subscription_row> users;
         for (auto& r : s.in_use_by(subscription_id))
             if (r.status != "terminated") users.push_back(std::move(r));
@@ -147,6 +157,16 @@ std::optional<std::string> start_refusal(store& s, const workflow_def& workflow,
         }
     }
     return std::nullopt;
+}
+
+std::optional<std::string> admission_refusal(store& s, const workflow_def& workflow,
+                                             const std::string& subscription_id) {
+    auto reason = start_refusal(s, workflow, subscription_id);
+    // A live process holds its subscription even before its `unsync`: a process is linked to
+    // its subscription when it is created.
+    if (!reason && !workflow.is_task && !live_holders(s, subscription_id).empty())
+        reason = "Subscription already has a running process or task";
+    return reason;
 }
 
 }  // namespace wfrun

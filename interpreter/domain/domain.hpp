@@ -41,8 +41,19 @@ std::optional<std::string> start_refusal(store& s, const workflow_def& workflow,
                                          const std::string& subscription_id,
                                          std::vector<subscription_row>* blocking = nullptr);
 
+// start_refusal, and also refused while a live process holds the subscription: the check made
+// when a process is about to be created on it.
+std::optional<std::string> admission_refusal(store& s, const workflow_def& workflow,
+                                             const std::string& subscription_id);
+
 // Lifecycles in which a workflow of this target may start: MODIFY, VALIDATE, SYSTEM `active`;
 // TERMINATE `active` and `provisioning`; CREATE none.
-std::vector<std::string> usable_lifecycles(const std::string& target);
+std::vector<std::string> usable_lifecycles(workflow_target target);
+
+// The rule that locks a subscription against other workflows and against set-in-sync: a process
+// holds the subscriptions it is linked to while it is a workflow (not a task) that has not ended.
+bool holds_subscription(const process_row& p);
+// The processes holding the subscription now (see holds_subscription).
+std::vector<process_row> live_holders(store& s, const std::string& subscription_id);
 
 }  // namespace wfrun

@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "interpreter/domain/status.hpp"
+
 namespace wfrun {
 
 // Lifecycles in requirement order; migrating, disabled and terminated add no requirement.
@@ -44,7 +46,7 @@ struct product_def {
 
 struct workflow_def {
     std::string name;
-    std::string target;  // CREATE MODIFY TERMINATE VALIDATE SYSTEM
+    workflow_target target = workflow_target::create;
     std::string description;
     std::string product_type;  // empty for tasks
     bool is_task = false;

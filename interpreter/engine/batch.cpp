@@ -54,8 +54,8 @@ batch_item run_line(engine& eng, const workflow_plan& plan, std::size_t number,
         }
         auto p = eng.start(plan, outcome.state);
         item.process_id = p.process_id;
-        item.status = p.last_status;
-        if (p.last_status != "completed")
+        item.status = to_string(p.last_status);
+        if (p.last_status != process_status::completed)
             item.message = p.failed_reason.empty() ? fmt::format("stopped at '{}'", p.last_step)
                                                    : p.failed_reason;
     } catch (const refusal& e) {

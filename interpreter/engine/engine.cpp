@@ -231,14 +231,6 @@ std::string duration_text(std::int64_t ms) {
     return fmt::format("{}ms", ms);
 }
 
-bool cleared(const std::string& status) {
-    return status == "success" || status == "skipped" || status == "complete" || status == "abort";
-}
-
-bool ended(const std::string& status) {
-    return status == "completed" || status == "aborted";
-}
-
 // Resume input is deep-merged into the state (objects recursively, anything else replaced),
 // unlike a step's result, which is merged shallowly.
 void deep_merge(json& target, const json& input) {
@@ -298,8 +290,8 @@ process_row engine::start(const workflow_plan& plan, const json& form_state,
     process_row p;
     p.process_id = new_uuid();
     p.workflow_name = plan.def.name;
-    p.workflow_target = plan.def.target;
-    p.last_status = "running";  // created and taken in one go: a crash leaves an orphan
+    p.target = plan.def.target;
+    p.last_status = process_status::running;  // created and taken in one go: a crash leaves an orphan
     p.started_at = p.last_modified_at = p.heartbeat_at = now_iso();
     p.created_by = options_.reporter;
     p.is_task = plan.def.is_task;
@@ -310,12 +302,12 @@ process_row engine::start(const workflow_plan& plan, const json& form_state,
     json initial = {{"process_id", p.process_id},
                     {"reporter", options_.reporter},
                     {"workflow_name", plan.def.name},
-                    {"workflow_target", plan.def.target}};
+                    {"workflow_target", to_string(plan.def.target)}};
     json state = form_state.is_object() ? form_state : json::object();
     for (auto& [k, v] : initial.items()) state[k] = v;
 
     std::string subscription_id;
-    if (plan.def.target != "CREATE")
+    if (plan.def.target != workflow_target::create)
         if (auto it = state.find("subscription_id"); it != state.end() && it->is_string())
             subscription_id = it->get<std::string>();
 
@@ -324,11 +316,7 @@ process_row engine::start(const workflow_plan& plan, const json& form_state,
         if (a == admission::check && !subscription_id.empty()) {
             // The same check as the form's, again under the write lock: between the two another
             // program may have claimed the subscription.
-            auto reason = start_refusal(store_, plan.def, subscription_id);
-            if (!reason && !plan.def.is_task)
-                for (const auto& other : store_.subscription_processes(subscription_id))
-                    if (!other.is_task && !ended(other.last_status))
-                        reason = "Subscription already has a running process or task";
+            auto reason = admission_refusal(store_, plan.def, subscription_id);
             if (reason) throw refusal("This workflow cannot be started: " + *reason);
         }
         store_.insert_process(p);
@@ -344,12 +332,12 @@ engine::recovery engine::recover(const process_row& p) {
     r.state = json::object();
     const auto* plan = plan_of(p);
     for (auto& row : store_.steps(p.process_id)) {
-        const auto& st = row.status;
-        if (cleared(st)) {
+        const auto st = row.status;
+        if (is_cleared(st)) {
             r.state = std::move(row.state);
             ++r.next;
             r.suspended = false;
-        } else if (st == "suspend") {
+        } else if (st == step_status::suspend) {
             r.state = std::move(row.state);
             r.suspended = true;
         } else {
@@ -380,13 +368,13 @@ std::optional<std::string> engine::definition_mismatch(const process_row& p) {
     for (std::size_t n = 0; n < rows.size(); ++n) {
         const auto& row = rows[n];
         bool last = n + 1 == rows.size();
-        if (cleared(row.status)) {
+        if (is_cleared(row.status)) {
             if (row.name == "User Aborted") continue;
             if (i >= plan->steps.size() ||
                 (!row.step_key.empty() && row.step_key != plan->steps[i].key))
                 return differs(i, row.step_key.empty() ? row.name : row.step_key);
             ++i;
-        } else if (row.status == "suspend" && last) {
+        } else if (row.status == step_status::suspend && last) {
             // The form the process waits for must still be the one at this place.
             if (i >= plan->steps.size() || row.step_key != plan->steps[i].key)
                 return differs(i, row.step_key);
@@ -396,7 +384,7 @@ std::optional<std::string> engine::definition_mismatch(const process_row& p) {
 }
 
 bool engine::orphaned(const process_row& p) const {
-    if (p.last_status != "running") return false;
+    if (p.last_status != process_status::running) return false;
     if (p.owner.empty()) return true;
     if (p.owner == options_.owner) return false;
     auto colon = p.owner.rfind(':');
@@ -416,7 +404,7 @@ bool engine::orphaned(const process_row& p) const {
 
 bool engine::still_ours(const process_row& p) {
     auto now = store_.process(p.process_id);
-    return now && !ended(now->last_status) && (now->owner.empty() || now->owner == options_.owner);
+    return now && !is_ended(now->last_status) && (now->owner.empty() || now->owner == options_.owner);
 }
 
 process_row engine::run(process_row p, recovery r, const step_observer& observe) {
@@ -425,7 +413,7 @@ process_row engine::run(process_row p, recovery r, const step_observer& observe)
         throw std::runtime_error(
             fmt::format("workflow '{}' is not in the catalog", p.workflow_name));
     p.owner = options_.owner;
-    p.last_status = "running";
+    p.last_status = process_status::running;
     for (std::size_t i = r.next; i < plan->steps.size(); ++i)
         if (!run_step(p, plan->steps[i], r.state, observe)) break;
     return p;
@@ -434,7 +422,7 @@ process_row engine::run(process_row p, recovery r, const step_observer& observe)
 bool engine::run_step(process_row& p, const planned_step& s, json& state,
                       const step_observer& observe) {
     auto started = now_iso();
-    std::string status = "success";
+    step_status status = step_status::success;
     store_.begin();
     try {
         if (!still_ours(p)) {  // aborted or taken over meanwhile: leave it to its new owner
@@ -446,7 +434,7 @@ bool engine::run_step(process_row& p, const planned_step& s, json& state,
             // Paused between steps: the process stays `running`, owned by no one, so that
             // `engine resume` (or `resume PID`) can pick it up.
             p.owner.clear();
-            p.last_status = "running";
+            p.last_status = process_status::running;
             p.last_modified_at = p.heartbeat_at = now_iso();
             store_.update_process(p);
             store_.commit();
@@ -456,9 +444,9 @@ bool engine::run_step(process_row& p, const planned_step& s, json& state,
         for (const auto* c : s.conditions)
             if (!holds(*c, state)) run = false;
         if (!run) {
-            status = "skipped";
+            status = step_status::skipped;
         } else if (s.k == planned_step::kind::input) {
-            status = "suspend";
+            status = step_status::suspend;
         } else {
             if (auto f = options_.faults.find(s.name); f != options_.faults.end()) {
                 auto& fl = f->second;
@@ -478,9 +466,9 @@ bool engine::run_step(process_row& p, const planned_step& s, json& state,
                 f != options_.faults.end() && f->second.k == fault::kind::crash)
                 std::raise(SIGKILL);  // dies inside the step, before its transaction commits
             if (s.name == "done")
-                status = "complete";
+                status = step_status::complete;
             else if (s.name == "abort")
-                status = "abort";
+                status = step_status::abort;
         }
 
         step_row row;
@@ -496,13 +484,10 @@ bool engine::run_step(process_row& p, const planned_step& s, json& state,
         row.seq = store_.insert_step(row);
 
         p.last_step = s.display;
-        p.last_status = status == "complete"  ? "completed"
-                        : status == "abort"   ? "aborted"
-                        : status == "suspend" ? "suspended"
-                                              : "running";
+        p.last_status = process_status_after(status);
         p.failed_reason.clear();
         p.last_modified_at = p.heartbeat_at = row.completed_at;
-        bool goes_on = p.last_status == "running";
+        bool goes_on = p.last_status == process_status::running;
         if (!goes_on) p.owner.clear();
         store_.update_process(p);
         store_.commit();
@@ -532,7 +517,7 @@ step_row abort_row(const std::string& pid, const std::string& name, const std::s
     row.process_id = pid;
     row.name = name;
     row.step_key = key;
-    row.status = "abort";
+    row.status = step_status::abort;
     row.created_by = reporter;
     row.started_at = row.completed_at = now_iso();
     row.state = std::move(state);
@@ -545,15 +530,15 @@ process_row engine::abort(process_row p) {
     return in_transaction(store_, [&] {
         auto current = store_.process(p.process_id);
         if (!current) throw refusal(fmt::format("no process {}", p.process_id));
-        if (ended(current->last_status))
+        if (is_ended(current->last_status))
             throw refusal(
-                fmt::format("Aborting a {} process is not possible", current->last_status));
+                fmt::format("Aborting a {} process is not possible", to_string(current->last_status)));
         p = *current;
         auto r = recover(p);
         auto row =
             abort_row(p.process_id, "User Aborted", "abort", options_.reporter, std::move(r.state));
         p.last_step = row.name;
-        p.last_status = "aborted";
+        p.last_status = process_status::aborted;
         p.last_modified_at = row.completed_at;
         p.owner.clear();
         store_.insert_step(row);
@@ -584,10 +569,10 @@ void engine::record_failure(process_row& p, const planned_step& s, const std::st
         int attempt = 1;
         json good = json::object();
         for (const auto& r : rows) {
-            if (cleared(r.status) || r.status == "suspend") {
+            if (is_cleared(r.status) || r.status == step_status::suspend) {
                 attempt = 1;
                 good = r.state;
-            } else if (r.step_key == s.key && (r.status == "failed" || r.status == "waiting")) {
+            } else if (r.step_key == s.key && (r.status == step_status::failed || r.status == step_status::waiting)) {
                 attempt += 1 + r.state.value("retries", 0);
             }
         }
@@ -601,7 +586,7 @@ void engine::record_failure(process_row& p, const planned_step& s, const std::st
         row.process_id = p.process_id;
         row.name = s.display;
         row.step_key = s.key;
-        row.status = waiting ? "waiting" : "failed";
+        row.status = waiting ? step_status::waiting : step_status::failed;
         row.created_by = options_.reporter;
         row.started_at = started;
         row.completed_at = iso_at(now);
@@ -640,7 +625,7 @@ void engine::record_failure(process_row& p, const planned_step& s, const std::st
         }
         logged = row;
         p.last_step = s.display;
-        p.last_status = waiting ? "waiting" : "failed";
+        p.last_status = waiting ? process_status::waiting : process_status::failed;
         p.failed_reason = message;
         p.last_modified_at = p.heartbeat_at = row.completed_at;
         p.owner.clear();
@@ -649,7 +634,7 @@ void engine::record_failure(process_row& p, const planned_step& s, const std::st
                 abort_row(p.process_id, "Abort", "abort", options_.reporter, std::move(good));
             store_.insert_step(end);
             p.last_step = end.name;
-            p.last_status = "aborted";
+            p.last_status = process_status::aborted;
             p.last_modified_at = end.completed_at;
         }
         store_.update_process(p);
@@ -676,7 +661,7 @@ subscription_choices engine::choices() {
 }
 
 std::optional<form_page> engine::waiting_form(const process_row& p) {
-    if (p.last_status != "suspended") return std::nullopt;
+    if (p.last_status != process_status::suspended) return std::nullopt;
     const auto* plan = plan_of(p);
     if (!plan) return std::nullopt;
     auto r = recover(p);
@@ -704,15 +689,17 @@ resume_outcome engine::resume(const std::string& process_id, const json& pages,
         if (!current) throw refusal(fmt::format("no process {}", process_id));
         p = std::move(*current);
         if (store_.global_lock()) throw refusal(engine_locked_message);
-        const auto& st = p.last_status;
-        bool resumable = st == "suspended" || st == "waiting" || st == "failed" ||
-                         st == "resumed" || (st == "running" && orphaned(p));
-        if (!resumable) throw refusal(fmt::format("Resuming a {} workflow is not possible", st));
+        const auto st = p.last_status;
+        bool resumable = st == process_status::suspended || st == process_status::waiting ||
+                         st == process_status::failed || st == process_status::resumed ||
+                         (st == process_status::running && orphaned(p));
+        if (!resumable)
+            throw refusal(fmt::format("Resuming a {} workflow is not possible", to_string(st)));
         if (auto why = definition_mismatch(p)) throw refusal(*why);
         const auto* plan = plan_of(p);
         r = recover(p);
 
-        if (st == "suspended" && r.suspended && r.next < plan->steps.size()) {
+        if (st == process_status::suspended && r.suspended && r.next < plan->steps.size()) {
             const auto& s = plan->steps[r.next];
             auto page = waiting_form(p);
             if (!page)
@@ -747,7 +734,7 @@ resume_outcome engine::resume(const std::string& process_id, const json& pages,
                 row.process_id = p.process_id;
                 row.name = s.display;
                 row.step_key = s.key;
-                row.status = "success";
+                row.status = step_status::success;
                 row.created_by = options_.reporter;
                 row.started_at = row.completed_at = now_iso();
                 row.state = r.state;
@@ -764,7 +751,7 @@ resume_outcome engine::resume(const std::string& process_id, const json& pages,
         auto now = now_iso();
         if (!store_.claim_process(p.process_id, st, p.owner, options_.owner, now))
             throw refusal("Resuming a running workflow is not possible");
-        p.last_status = "running";
+        p.last_status = process_status::running;
         p.owner = options_.owner;
         p.heartbeat_at = p.last_modified_at = now;
         p.failed_reason.clear();
@@ -782,7 +769,7 @@ resume_outcome engine::resume(const std::string& process_id, const json& pages,
 process_row engine::time_out(process_row p, const planned_step& s) {
     return in_transaction(store_, [&] {
         auto current = store_.process(p.process_id);
-        if (!current || current->last_status != "suspended") return current.value_or(p);
+        if (!current || current->last_status != process_status::suspended) return current.value_or(p);
         p = *current;
         auto r = recover(p);
         step_row row;
@@ -790,7 +777,7 @@ process_row engine::time_out(process_row p, const planned_step& s) {
         row.process_id = p.process_id;
         row.name = s.display;
         row.step_key = s.key;
-        row.status = "failed";
+        row.status = step_status::failed;
         row.created_by = options_.reporter;
         row.started_at = row.completed_at = now_iso();
         row.state = {
@@ -798,7 +785,7 @@ process_row engine::time_out(process_row p, const planned_step& s) {
             {"error", fmt::format("No input within {}", duration_text(s.timeout_ms.value_or(0)))}};
         store_.insert_step(row);
         p.last_step = s.display;
-        p.last_status = "failed";
+        p.last_status = process_status::failed;
         p.failed_reason = row.state["error"];
         p.last_modified_at = row.completed_at;
         p.owner.clear();
@@ -807,7 +794,7 @@ process_row engine::time_out(process_row p, const planned_step& s) {
                 abort_row(p.process_id, "Abort", "abort", options_.reporter, std::move(r.state));
             store_.insert_step(end);
             p.last_step = end.name;
-            p.last_status = "aborted";
+            p.last_status = process_status::aborted;
             p.last_modified_at = end.completed_at;
         }
         store_.update_process(p);
@@ -820,12 +807,12 @@ std::vector<due_action> engine::resume_due(const step_observer& observe) {
     std::vector<due_action> done;
     const auto now = now_iso();
     process_filter waiting;
-    waiting.status = "waiting";
+    waiting.status = process_status::waiting;
     auto found = store_.processes(waiting);
     std::reverse(found.begin(), found.end());  // oldest first
     for (const auto& p : found) {
         auto last = store_.last_step(p.process_id);
-        if (!last || last->status != "waiting") continue;
+        if (!last || last->status != step_status::waiting) continue;
         if (last->state.value("next_attempt_at", std::string()) > now) continue;
         try {
             auto out = resume(p.process_id, json::array(), observe);
@@ -836,7 +823,7 @@ std::vector<due_action> engine::resume_due(const step_observer& observe) {
         }
     }
     process_filter suspended;
-    suspended.status = "suspended";
+    suspended.status = process_status::suspended;
     found = store_.processes(suspended);
     std::reverse(found.begin(), found.end());
     for (const auto& p : found) {
@@ -858,7 +845,7 @@ std::vector<due_action> engine::resume_due(const step_observer& observe) {
 engine_status engine::status() {
     if (!store_.global_lock()) return engine_status::running;
     process_filter running;
-    running.status = "running";
+    running.status = process_status::running;
     for (const auto& p : store_.processes(running))
         if (!orphaned(p)) return engine_status::pausing;
     return engine_status::paused;
@@ -872,7 +859,7 @@ std::vector<process_row> engine::unpause(const step_observer& observe) {
     in_transaction(store_, [&] { store_.set_global_lock(false); });
     std::vector<process_row> continued;
     process_filter running;
-    running.status = "running";
+    running.status = process_status::running;
     auto found = store_.processes(running);
     std::reverse(found.begin(), found.end());
     for (const auto& p : found) {

@@ -77,7 +77,7 @@ struct due_action {
     std::string process_id;
     std::string workflow_name;
     std::string action;  // "retried" (a waiting process) or "timed out" (a suspended one)
-    std::string status;  // the process's status afterwards
+    process_status status = process_status::running;  // the process's status afterwards
 };
 
 // orchestrator-core's engine status: RUNNING (not locked), PAUSING (locked, processes still

@@ -30,7 +30,7 @@ form_outcome engine::post_form(const workflow_plan& plan, const json& pages) {
     // What the form's pages can refer to: the initial keys, then every page's values.
     json context = {{"reporter", options_.reporter},
                     {"workflow_name", def.name},
-                    {"workflow_target", def.target}};
+                    {"workflow_target", to_string(def.target)}};
     json& result = out.state;
     std::size_t index = 0;
 
@@ -54,7 +54,7 @@ form_outcome engine::post_form(const workflow_plan& plan, const json& pages) {
     };
 
     bool is_last_implicit = plan.forms.empty();
-    if (def.target == "CREATE") {
+    if (def.target == workflow_target::create) {
         std::vector<choice_option> products;
         for (const auto& p : store_.products())
             if (p.product_type == def.product_type) products.push_back({p.product_id, p.name});
@@ -72,20 +72,13 @@ form_outcome engine::post_form(const workflow_plan& plan, const json& pages) {
         }
         values["product_name"] = product->name;
         merge_into(result, values);
-    } else if (def.target == "MODIFY" || def.target == "TERMINATE" || def.target == "VALIDATE") {
+    } else if (takes_subscription(def.target)) {
         auto page = subscription_page();
         page.has_next = !is_last_implicit;
         json values;
         if (!submit(page, values)) return out;
         auto id = values.at("subscription_id").get<std::string>();
-        auto reason = start_refusal(store_, def, id);
-        // A process that is still live on the subscription holds it even before its `unsync`
-        // (start() links a new process to its subscription at once).
-        if (!reason && !def.is_task)
-            for (const auto& other : store_.subscription_processes(id))
-                if (!other.is_task && other.last_status != "completed" &&
-                    other.last_status != "aborted")
-                    reason = "Subscription already has a running process or task";
+        auto reason = admission_refusal(store_, def, id);
         if (reason) {
             out.k = form_outcome::kind::refused;
             out.message = "This workflow cannot be started: " + *reason;
@@ -118,8 +111,7 @@ form_outcome engine::post_form(const workflow_plan& plan, const json& pages) {
         merge_into(context, values);
     }
     // A workflow without any page still takes one empty page, as orchestrator-core's does.
-    if (def.target != "CREATE" && def.target != "MODIFY" && def.target != "TERMINATE" &&
-        def.target != "VALIDATE" && plan.forms.empty()) {
+    if (def.target == workflow_target::system && plan.forms.empty()) {
         form_page empty;
         empty.has_next = false;
         json values;

@@ -278,19 +278,18 @@ struct resolver {
             def.description = property_text(w->properties, "description");
             if (def.description.empty())
                 error(w->pos, "E108", fmt::format("workflow '{}' needs a 'description'", name));
-            def.target = property_text(w->properties, "target");
             if (const auto* t = ast::find_property(w->properties, "target")) {
                 auto v = t->values.empty() ? std::nullopt : target_value(t->values[0]);
                 if (!v)
                     error(t->pos, "E108",
                           "target is one of CREATE, MODIFY, TERMINATE, VALIDATE, SYSTEM");
                 else
-                    def.target = *v;
+                    def.target = *parse_workflow_target(*v);
             } else {
                 error(w->pos, "E108", fmt::format("workflow '{}' needs a 'target'", name));
             }
             def.product_type = property_text(w->properties, "product_type");
-            def.is_task = def.target == "SYSTEM";
+            def.is_task = def.target == workflow_target::system;
             if (const auto* pt = ast::find_property(w->properties, "product_type"))
                 check_product_type(def.product_type,
                                    pt->values.empty() ? pt->pos : pt->values[0].pos);

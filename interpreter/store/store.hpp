@@ -17,6 +17,7 @@
 #include <wfrun/step.hpp>
 
 #include "interpreter/domain/model.hpp"
+#include "interpreter/domain/status.hpp"
 
 namespace wfrun {
 
@@ -39,8 +40,8 @@ struct product_row {
 struct process_row {
     std::string process_id;
     std::string workflow_name;
-    std::string workflow_target;
-    std::string last_status;  // created running suspended waiting failed aborted completed resumed
+    workflow_target target = workflow_target::create;
+    process_status last_status = process_status::created;
     std::string last_step;
     std::string started_at;
     std::string last_modified_at;
@@ -60,7 +61,7 @@ struct step_row {
     std::string process_id;
     std::string name;      // display name, e.g. "Lock subscription"
     std::string step_key;  // stable identity of the planned step it ran
-    std::string status;    // success skipped suspend waiting failed abort complete
+    step_status status = step_status::success;
     json state;            // the full state after the step, or {class, error} on failure
     std::string created_by;
     std::string started_at;
@@ -68,7 +69,7 @@ struct step_row {
 };
 
 struct process_filter {
-    std::optional<std::string> status;
+    std::optional<process_status> status;
     std::optional<std::string> workflow;
     std::size_t limit = 0;  // 0: all; newest first
 };
@@ -156,7 +157,7 @@ class store {
     // Takes a process over: sets it `running` under `owner` (with `heartbeat_at`) only when it
     // is still in `expected_status` under `expected_owner` ("" for none). False when another
     // program got there first. Call it inside begin(), after the checks it depends on.
-    virtual bool claim_process(const std::string& process_id, const std::string& expected_status,
+    virtual bool claim_process(const std::string& process_id, process_status expected_status,
                                const std::string& expected_owner, const std::string& owner,
                                const std::string& heartbeat_at) = 0;
     virtual void insert_input_state(
@@ -165,7 +166,7 @@ class store {
     virtual std::optional<json> last_input_state(const std::string& process_id) = 0;
     virtual void link_process_subscription(const std::string& process_id,
                                            const std::string& subscription_id,
-                                           const std::string& workflow_target) = 0;
+                                           workflow_target target) = 0;
     virtual std::vector<std::string> process_subscriptions(const std::string& process_id) = 0;
     virtual std::vector<process_row> subscription_processes(const std::string& subscription_id) = 0;
 

@@ -161,7 +161,7 @@ struct world {
 
     std::vector<std::string> rows(const std::string& pid) {
         std::vector<std::string> out;
-        for (const auto& s : db->steps(pid)) out.push_back(s.name + " " + s.status);
+        for (const auto& s : db->steps(pid)) out.push_back(fmt::format("{} {}", s.name, s.status));
         return out;
     }
 
@@ -197,7 +197,7 @@ std::string host_name() {
 TEST_CASE("an input step suspends, shows its form, and resume validates, merges and goes on") {
     world w;
     auto p = w.start("gated");
-    REQUIRE(p.last_status == "suspended");
+    REQUIRE(p.last_status == process_status::suspended);
     auto page = w.eng->waiting_form(w.stored(p.process_id));
     REQUIRE(page);
     CHECK(page->fields.at(0).name == "approved");
@@ -212,12 +212,12 @@ TEST_CASE("an input step suspends, shows its form, and resume validates, merges 
     REQUIRE(invalid.errors.size() == 1);
     CHECK(invalid.errors[0].field == "approved");
     CHECK(w.rows(p.process_id) == before);
-    CHECK(w.stored(p.process_id).last_status == "suspended");
+    CHECK(w.stored(p.process_id).last_status == process_status::suspended);
     CHECK_FALSE(w.db->last_input_state(p.process_id)->contains("approved"));
 
     auto done = w.eng->resume(p.process_id, json::array({{{"approved", true}, {"level", 2}}}));
     REQUIRE(done.k == resume_outcome::kind::resumed);
-    CHECK(done.process.last_status == "completed");
+    CHECK(done.process.last_status == process_status::completed);
     CHECK(w.rows(p.process_id) == rows_t{"Start success", "Input approval_form suspend",
                                          "Input approval_form success", "Note approved success",
                                          "Note rejected skipped", "Note level two success",
@@ -233,7 +233,7 @@ TEST_CASE("conditions: not, == and != pick the other branches") {
     auto p = w.start("gated");
     // A single page may be given without the list around it.
     auto done = w.eng->resume(p.process_id, json{{"approved", false}});
-    REQUIRE(done.process.last_status == "completed");
+    REQUIRE(done.process.last_status == process_status::completed);
     CHECK(w.rows(p.process_id) == rows_t{"Start success", "Input approval_form suspend",
                                          "Input approval_form success", "Note approved skipped",
                                          "Note rejected success", "Note level two skipped",
@@ -243,7 +243,7 @@ TEST_CASE("conditions: not, == and != pick the other branches") {
 TEST_CASE("resume refuses processes that cannot be resumed and writes nothing") {
     world w;
     auto done = w.start("plain");
-    REQUIRE(done.last_status == "completed");
+    REQUIRE(done.last_status == process_status::completed);
     CHECK(w.refusal_of(done.process_id) == "Resuming a completed workflow is not possible");
 
     auto suspended = w.start("gated");
@@ -253,7 +253,7 @@ TEST_CASE("resume refuses processes that cannot be resumed and writes nothing") 
 
     auto created = w.start("gated");
     auto row = w.stored(created.process_id);
-    row.last_status = "created";
+    row.last_status = process_status::created;
     w.db->begin();
     w.db->update_process(row);
     w.db->commit();
@@ -266,10 +266,10 @@ TEST_CASE("a failed process is retried from its last good state and keeps the fa
     options.faults = parse_faults("note=fail*1");
     world w({}, options);
     auto p = w.start("plain");
-    REQUIRE(p.last_status == "failed");
+    REQUIRE(p.last_status == process_status::failed);
     CHECK(p.failed_reason == "Injected failure in step 'note'");
     auto out = w.eng->resume(p.process_id, json::array());
-    CHECK(out.process.last_status == "completed");
+    CHECK(out.process.last_status == process_status::completed);
     CHECK(w.rows(p.process_id) ==
           rows_t{"Start success", "Note x failed", "Note x success", "Done complete"});
     CHECK(w.stored(p.process_id).failed_reason.empty());
@@ -282,7 +282,7 @@ TEST_CASE("identical failures are counted in one row") {
     auto p = w.start("plain");
     w.eng->resume(p.process_id, json::array());
     auto out = w.eng->resume(p.process_id, json::array());
-    CHECK(out.process.last_status == "failed");
+    CHECK(out.process.last_status == process_status::failed);
     CHECK(w.rows(p.process_id) == rows_t{"Start success", "Note x failed"});
     auto failed = w.db->steps(p.process_id).back().state;
     CHECK(failed["retries"] == 2);
@@ -294,9 +294,9 @@ TEST_CASE("a retry step goes waiting and resume_due retries it until it complete
     options.faults = parse_faults("note=fail*2");
     world w({}, options);
     auto p = w.start("retried");
-    REQUIRE(p.last_status == "waiting");
+    REQUIRE(p.last_status == process_status::waiting);
     auto waiting = w.db->steps(p.process_id).back();
-    CHECK(waiting.status == "waiting");
+    CHECK(waiting.status == step_status::waiting);
     CHECK(waiting.state["attempt"] == 1);
     CHECK(waiting.state["attempts"] == 3);
     CHECK(waiting.state.contains("next_attempt_at"));
@@ -304,12 +304,12 @@ TEST_CASE("a retry step goes waiting and resume_due retries it until it complete
     auto first = w.eng->resume_due();
     REQUIRE(first.size() == 1);
     CHECK(first[0].action == "retried");
-    CHECK(first[0].status == "waiting");
+    CHECK(first[0].status == process_status::waiting);
     CHECK(w.db->steps(p.process_id).back().state["retries"] == 1);  // the same failure, one row
 
     auto second = w.eng->resume_due();
     REQUIRE(second.size() == 1);
-    CHECK(second[0].status == "completed");
+    CHECK(second[0].status == process_status::completed);
     CHECK(w.rows(p.process_id) ==
           rows_t{"Start success", "Note x waiting", "Note x success", "Done complete"});
     CHECK(w.eng->resume_due().empty());
@@ -322,7 +322,7 @@ TEST_CASE("after the last attempt the policy's then decides: fail or abort") {
     auto p = w.start("retried");
     w.eng->resume_due();
     w.eng->resume_due();
-    CHECK(w.stored(p.process_id).last_status == "failed");
+    CHECK(w.stored(p.process_id).last_status == process_status::failed);
     CHECK(w.rows(p.process_id) == rows_t{"Start success", "Note x waiting", "Note x failed"});
     auto last = w.db->steps(p.process_id).back().state;
     CHECK(last["attempt"] == 3);
@@ -330,10 +330,10 @@ TEST_CASE("after the last attempt the policy's then decides: fail or abort") {
     CHECK(w.eng->resume_due().empty());  // failed processes are not retried on their own
 
     auto a = w.start("retried_abort");
-    REQUIRE(a.last_status == "waiting");
+    REQUIRE(a.last_status == process_status::waiting);
     w.eng->resume_due();
     auto aborted = w.stored(a.process_id);
-    CHECK(aborted.last_status == "aborted");
+    CHECK(aborted.last_status == process_status::aborted);
     CHECK(aborted.failed_reason == "Injected failure in step 'note'");
     CHECK(w.rows(a.process_id) ==
           rows_t{"Start success", "Note x waiting", "Note x failed", "Abort abort"});
@@ -346,9 +346,9 @@ TEST_CASE("a waiting process is not retried before its delay, but resume retries
     options.faults = parse_faults("note=fail*1");
     world w({}, options);
     auto p = w.start("retried_later");
-    REQUIRE(p.last_status == "waiting");
+    REQUIRE(p.last_status == process_status::waiting);
     CHECK(w.eng->resume_due().empty());
-    CHECK(w.eng->resume(p.process_id, json::array()).process.last_status == "completed");
+    CHECK(w.eng->resume(p.process_id, json::array()).process.last_status == process_status::completed);
 }
 
 TEST_CASE("an input wait that times out fails or aborts the process as its then says") {
@@ -358,18 +358,18 @@ TEST_CASE("an input wait that times out fails or aborts the process as its then 
     auto g = w.start("gated");  // no timeout: left alone
     auto due = w.eng->resume_due();
     REQUIRE(due.size() == 2);
-    CHECK(w.stored(a.process_id).last_status == "aborted");
+    CHECK(w.stored(a.process_id).last_status == process_status::aborted);
     CHECK(w.rows(a.process_id) == rows_t{"Start success", "Input approval_form suspend",
                                          "Input approval_form failed", "Abort abort"});
-    CHECK(w.stored(f.process_id).last_status == "failed");
+    CHECK(w.stored(f.process_id).last_status == process_status::failed);
     CHECK(w.stored(f.process_id).failed_reason == "No input within 0s");
-    CHECK(w.stored(g.process_id).last_status == "suspended");
+    CHECK(w.stored(g.process_id).last_status == process_status::suspended);
 
     // Retrying the timed-out wait asks for the input again.
     auto again = w.eng->resume(f.process_id, json::array());
-    CHECK(again.process.last_status == "suspended");
+    CHECK(again.process.last_status == process_status::suspended);
     auto done = w.eng->resume(f.process_id, json::array({{{"approved", true}}}));
-    CHECK(done.process.last_status == "completed");
+    CHECK(done.process.last_status == process_status::completed);
 }
 
 TEST_CASE(
@@ -378,9 +378,9 @@ TEST_CASE(
     world w;
     CHECK(w.eng->status() == engine_status::running);
     auto p = w.start("paused");
-    CHECK(p.last_status == "running");
+    CHECK(p.last_status == process_status::running);
     auto stored = w.stored(p.process_id);
-    CHECK(stored.last_status == "running");
+    CHECK(stored.last_status == process_status::running);
     CHECK(stored.owner.empty());
     CHECK(w.rows(p.process_id) == rows_t{"Start success", "Pause the engine success"});
     CHECK(w.eng->status() == engine_status::paused);
@@ -392,7 +392,7 @@ TEST_CASE(
 
     auto continued = w.eng->unpause();
     REQUIRE(continued.size() == 1);
-    CHECK(continued[0].last_status == "completed");
+    CHECK(continued[0].last_status == process_status::completed);
     CHECK(w.eng->status() == engine_status::running);
     CHECK(w.rows(p.process_id).back() == "Done complete");
 }
@@ -417,7 +417,7 @@ TEST_CASE("a running process whose owner died is orphaned and resume takes it ov
     w.db->commit();
     CHECK(w.eng->orphaned(w.stored(p.process_id)));
     auto out = w.eng->resume(p.process_id, json::array());
-    CHECK(out.process.last_status == "completed");
+    CHECK(out.process.last_status == process_status::completed);
     CHECK(w.rows(p.process_id) == rows_t{"Start success", "Pause the engine success",
                                          "Note after the pause success", "Done complete"});
 }
@@ -439,7 +439,7 @@ TEST_CASE("an owner on another host is orphaned only after the heartbeat timeout
     w.db->update_process(row);
     w.db->commit();
     CHECK(w.eng->orphaned(w.stored(p.process_id)));
-    CHECK(w.eng->resume(p.process_id, json::array()).process.last_status == "completed");
+    CHECK(w.eng->resume(p.process_id, json::array()).process.last_status == process_status::completed);
 }
 
 TEST_CASE("a process taken over or aborted meanwhile is not continued by its old runner") {
@@ -450,7 +450,7 @@ TEST_CASE("a process taken over or aborted meanwhile is not continued by its old
     // The old runner's view still says suspended; its next step must not run.
     auto r = w.eng->recover(stale);
     auto out = w.eng->run(stale, r);
-    CHECK(out.last_status == "aborted");
+    CHECK(out.last_status == process_status::aborted);
     CHECK(w.rows(p.process_id).back() == "User Aborted abort");
 }
 
@@ -475,7 +475,7 @@ workflow edited {
     auto kept = w.start("edited");
     auto changed = w.start("edited");
     auto reform = w.start("edited");
-    REQUIRE(kept.last_status == "suspended");
+    REQUIRE(kept.last_status == process_status::suspended);
 
     // Steps added after the executed ones: the process maps onto the new definition.
     auto appended = w.dir.file("v2/w.wf", R"(
@@ -493,7 +493,7 @@ workflow edited {
 )");
     w.reopen({appended});
     auto out = w.eng->resume(kept.process_id, json::array({{{"approved", true}}}));
-    CHECK(out.process.last_status == "completed");
+    CHECK(out.process.last_status == process_status::completed);
     CHECK(w.rows(kept.process_id).at(5) == "Note three success");
     CHECK(w.stored(kept.process_id).definition == w.cat->plan("edited")->definition);
 
@@ -550,7 +550,7 @@ TEST_CASE("two engines racing to terminate one subscription: exactly one gets it
             *create,
             json::array({{{"product", product}}, {{"group_name", fmt::format("G{}", round)}}}));
         auto created = w.eng->start(*create, form.state);
-        REQUIRE(created.last_status == "completed");
+        REQUIRE(created.last_status == process_status::completed);
         auto group = w.db->process_subscriptions(created.process_id).at(0);
 
         std::atomic<int> completed{0}, refused{0}, other{0};
@@ -567,7 +567,7 @@ TEST_CASE("two engines racing to terminate one subscription: exactly one gets it
             }
             try {
                 auto p = eng.start(*terminate, outcome.state);
-                (p.last_status == "completed" ? completed : other)++;
+                (p.last_status == process_status::completed ? completed : other)++;
             } catch (const refusal& e) {
                 (std::string(e.what()).find("This workflow cannot be started: ") == 0 ? refused
                                                                                       : other)++;

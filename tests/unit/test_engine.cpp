@@ -1,6 +1,7 @@
 // The engine through its public API, on a real SQLite file: the start protocol, the step log,
 // one transaction per step, conditions and input steps, and the catalog passes.
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <filesystem>
 #include <fstream>
@@ -68,13 +69,13 @@ struct fixture {
 
     std::string create_group(const std::string& name) {
         auto p = start("create_user_group", json::array({{{"product", product("User Group")}}, {{"group_name", name}}}));
-        REQUIRE(p.last_status == "completed");
+        REQUIRE(p.last_status == process_status::completed);
         return db->process_subscriptions(p.process_id).at(0);
     }
 
     std::vector<std::string> rows(const std::string& pid, bool with_status = false) {
         std::vector<std::string> out;
-        for (const auto& s : db->steps(pid)) out.push_back(with_status ? s.name + " " + s.status : s.name);
+        for (const auto& s : db->steps(pid)) out.push_back(with_status ? fmt::format("{} {}", s.name, s.status) : s.name);
         return out;
     }
 };
@@ -86,7 +87,7 @@ TEST_CASE("the tutorial catalog resolves into products and plans") {
     const auto* plan = f.cat->plan("terminate_user_group");
     REQUIRE(plan);
     CHECK(plan->def.description == "Terminate user group");
-    CHECK(plan->def.target == "TERMINATE");
+    CHECK(plan->def.target == workflow_target::terminate);
     CHECK(plan->def.product_type == "UserGroup");
     std::vector<std::string> names;
     for (const auto& s : plan->steps) names.push_back(s.display);
@@ -133,7 +134,7 @@ TEST_CASE("a completed terminate: rows, subscription, state") {
     fixture f;
     auto group = f.create_group("Group One");
     auto p = f.start("terminate_user_group", json::array({{{"subscription_id", group}}, json::object()}));
-    CHECK(p.last_status == "completed");
+    CHECK(p.last_status == process_status::completed);
     CHECK(f.rows(p.process_id, true) ==
           std::vector<std::string>{"Start success", "Create Process Subscription relation success",
                                    "Lock subscription success", "Deprovision user group success",
@@ -149,7 +150,7 @@ TEST_CASE("a completed terminate: rows, subscription, state") {
     CHECK(lock["__old_subscriptions__"][group]["insync"] == true);
     CHECK(steps.back().state["workflow_target"] == "TERMINATE");
     auto stored = f.db->process(p.process_id);
-    CHECK(stored->last_status == "completed");
+    CHECK(stored->last_status == process_status::completed);
     CHECK(stored->last_step == "Done");
     CHECK(stored->definition == f.cat->plan("terminate_user_group")->definition);
 
@@ -185,13 +186,13 @@ workflow half {
 )");
     fixture f({src.path.string()}, register_half_step);
     auto p = f.start("half", json::array({json::object()}));
-    CHECK(p.last_status == "failed");
+    CHECK(p.last_status == process_status::failed);
     CHECK(p.failed_reason == "the step failed after writing");
     CHECK(f.db->sql().query("SELECT * FROM half_done").empty());
     auto steps = f.db->steps(p.process_id);
     REQUIRE(steps.size() == 3);
     CHECK(steps[1].state["remembered"] == "kept");
-    CHECK(steps[2].status == "failed");
+    CHECK(steps[2].status == step_status::failed);
     CHECK(steps[2].state == json{{"class", "ValueError"}, {"error", "the step failed after writing"}});
     auto r = f.eng->recover(*f.db->process(p.process_id));
     CHECK(r.next == 2);
@@ -216,7 +217,7 @@ workflow gated {
 )");
     fixture f({src.path.string()}, register_half_step);
     auto p = f.start("gated", json::array({json::object()}));
-    CHECK(p.last_status == "suspended");
+    CHECK(p.last_status == process_status::suspended);
     CHECK(f.rows(p.process_id, true) ==
           std::vector<std::string>{"Start success", "Remember skipped", "Remember success", "Input approval_form suspend"});
     CHECK(f.db->steps(p.process_id)[2].state["remembered"] == "flag was not set");
@@ -239,10 +240,10 @@ TEST_CASE("fail times N fails N times within one engine and then succeeds") {
     fixture f({WFRUN_SOURCE_DIR "/workflows"}, nullptr, options);
     auto group = f.create_group("Group One");
     auto p = f.start("terminate_user_group", json::array({{{"subscription_id", group}}, json::object()}));
-    CHECK(p.last_status == "failed");
+    CHECK(p.last_status == process_status::failed);
     auto stored = *f.db->process(p.process_id);
     auto resumed = f.eng->run(stored, f.eng->recover(stored));
-    CHECK(resumed.last_status == "completed");
+    CHECK(resumed.last_status == process_status::completed);
     CHECK(f.rows(p.process_id, true).at(3) == "Deprovision user group failed");
     CHECK(f.rows(p.process_id, true).at(4) == "Deprovision user group success");
 }
@@ -307,12 +308,12 @@ TEST_CASE("set_status refuses to terminate a group that users still use, even pa
     auto group = f.create_group("Group Two");
     auto user = f.start("create_user", json::array({{{"product", f.product("User internal")}},
                                                    {{"username", "my_internal_user"}, {"age", 40}, {"user_group_ids", {group}}}}));
-    REQUIRE(user.last_status == "completed");
+    REQUIRE(user.last_status == process_status::completed);
     // The form's admission check is bypassed by starting with a complete state directly.
     auto p = f.eng->start(*f.cat->plan("terminate_user_group"),
                           {{"subscription_id", group}, {"product", f.product("User Group")}}, {},
                           admission::skip);
-    CHECK(p.last_status == "failed");
+    CHECK(p.last_status == process_status::failed);
     CHECK(p.last_step == "Set subscription to 'terminated'");
     CHECK(p.failed_reason ==
           "Unsafe status change of Subscription with depending subscriptions: ['User my_internal_user from group Group Two (internal)']");
@@ -343,7 +344,7 @@ workflow create_unprovisioned_group {
     fixture f({WFRUN_SOURCE_DIR "/workflows/products", src.path.string()}, no_extra);
     auto p = f.start("create_unprovisioned_group",
                      json::array({{{"product", f.product("User Group")}}, {{"group_name", "G"}}}));
-    CHECK(p.last_status == "failed");
+    CHECK(p.last_status == process_status::failed);
     CHECK(p.failed_reason == "Subscription cannot be active: field 'user_group.group_id' is required");
     auto id = f.db->process_subscriptions(p.process_id).at(0);
     CHECK((*f.db->load_subscription(id))["status"] == "provisioning");

@@ -66,13 +66,13 @@ catalog_model tutorial_model() {
          "UserBlock"},
     };
     m.workflows = {
-        {"create_user_group", "CREATE", "Create user group", "UserGroup", false},
-        {"modify_user_group", "MODIFY", "Modify user group", "UserGroup", false},
-        {"terminate_user_group", "TERMINATE", "Terminate user group", "UserGroup", false},
-        {"create_user", "CREATE", "Create user", "User", false},
-        {"modify_user", "MODIFY", "Modify user", "User", false},
-        {"terminate_user", "TERMINATE", "Terminate user", "User", false},
-        {"task_validate_products", "SYSTEM", "Validate products", "", true},
+        {"create_user_group", workflow_target::create, "Create user group", "UserGroup", false},
+        {"modify_user_group", workflow_target::modify, "Modify user group", "UserGroup", false},
+        {"terminate_user_group", workflow_target::terminate, "Terminate user group", "UserGroup", false},
+        {"create_user", workflow_target::create, "Create user", "User", false},
+        {"modify_user", workflow_target::modify, "Modify user", "User", false},
+        {"terminate_user", workflow_target::terminate, "Terminate user", "User", false},
+        {"task_validate_products", workflow_target::system, "Validate products", "", true},
     };
     return m;
 }
@@ -131,7 +131,7 @@ subscription_filter sub_filter(std::optional<std::string> type, std::optional<st
     return f;
 }
 
-process_filter proc_filter(std::optional<std::string> status, std::optional<std::string> workflow,
+process_filter proc_filter(std::optional<process_status> status, std::optional<std::string> workflow,
                            std::size_t limit = 0) {
     process_filter f;
     f.status = std::move(status);
@@ -557,8 +557,8 @@ TEST_CASE("processes and their steps round-trip in order", "[store]") {
     process_row p;
     p.process_id = new_uuid();
     p.workflow_name = "create_user_group";
-    p.workflow_target = "CREATE";
-    p.last_status = "created";
+    p.target = workflow_target::create;
+    p.last_status = process_status::created;
     p.started_at = "2026-01-01T00:00:00.000000+00:00";
     p.created_by = "alice";
     p.definition = "abc123";
@@ -567,7 +567,7 @@ TEST_CASE("processes and their steps round-trip in order", "[store]") {
     auto got = s.process(p.process_id);
     REQUIRE(got);
     CHECK(got->workflow_name == "create_user_group");
-    CHECK(got->workflow_target == "CREATE");
+    CHECK(got->target == workflow_target::create);
     CHECK(got->assignee == "SYSTEM");
     CHECK(got->last_step.empty());
     CHECK(got->last_modified_at == p.started_at);
@@ -584,7 +584,7 @@ TEST_CASE("processes and their steps round-trip in order", "[store]") {
         st.process_id = p.process_id;
         st.name = names[i];
         st.step_key = std::to_string(i);
-        st.status = i == 2 ? "complete" : "success";
+        st.status = i == 2 ? step_status::complete : step_status::success;
         st.state = {{"process_id", p.process_id}, {"i", i}, {"nested", {{"x", {1, 2.5, "y"}}}}};
         st.created_by = "alice";
         seqs.push_back(s.insert_step(st));
@@ -605,7 +605,7 @@ TEST_CASE("processes and their steps round-trip in order", "[store]") {
     }
     CHECK(s.steps("nope").empty());
 
-    p.last_status = "failed";
+    p.last_status = process_status::failed;
     p.last_step = "Create subscription";
     p.failed_reason = "boom";
     p.traceback = "trace";
@@ -614,7 +614,7 @@ TEST_CASE("processes and their steps round-trip in order", "[store]") {
     p.heartbeat_at = now_iso();
     s.update_process(p);
     got = s.process(p.process_id);
-    CHECK(got->last_status == "failed");
+    CHECK(got->last_status == process_status::failed);
     CHECK(got->failed_reason == "boom");
     CHECK(got->traceback == "trace");
     CHECK(got->assignee == "NOC");
@@ -633,16 +633,16 @@ TEST_CASE("processes and their steps round-trip in order", "[store]") {
     process_row q = p;
     q.process_id = new_uuid();
     q.workflow_name = "modify_user_group";
-    q.last_status = "completed";
+    q.last_status = process_status::completed;
     q.started_at = "2026-01-02T00:00:00.000000+00:00";
     s.insert_process(q);
     auto all = s.processes({});
     REQUIRE(all.size() == 2);
     CHECK(all[0].process_id == q.process_id);  // newest first
     CHECK(s.processes(proc_filter({}, {}, 1)).size() == 1);
-    CHECK(s.processes(proc_filter("failed", {})).at(0).process_id == p.process_id);
+    CHECK(s.processes(proc_filter(process_status::failed, {})).at(0).process_id == p.process_id);
     CHECK(s.processes(proc_filter({}, "modify_user_group")).at(0).process_id == q.process_id);
-    CHECK(s.processes(proc_filter("failed", "modify_user_group")).empty());
+    CHECK(s.processes(proc_filter(process_status::failed, "modify_user_group")).empty());
 
     s.insert_input_state(p.process_id, {{"group_name", "Group One"}}, "initial_state");
     s.insert_input_state(p.process_id, {{"confirm", true}}, "user_input");
@@ -651,9 +651,9 @@ TEST_CASE("processes and their steps round-trip in order", "[store]") {
     CHECK_THROWS_AS(s.insert_input_state(p.process_id, {}, "whatever"), store_error);
 
     const std::string gid = group["subscription_id"];
-    s.link_process_subscription(p.process_id, gid, "CREATE");
-    s.link_process_subscription(p.process_id, gid, "CREATE");  // once is enough
-    s.link_process_subscription(q.process_id, gid, "");
+    s.link_process_subscription(p.process_id, gid, workflow_target::create);
+    s.link_process_subscription(p.process_id, gid, workflow_target::create);  // once is enough
+    s.link_process_subscription(q.process_id, gid, workflow_target::system);
     CHECK(s.process_subscriptions(p.process_id) == std::vector<std::string>{gid});
     auto procs = s.subscription_processes(gid);
     REQUIRE(procs.size() == 2);
@@ -687,7 +687,7 @@ TEST_CASE("a rolled-back transaction leaves nothing behind", "[store]") {
     step_row st;
     st.process_id = p.process_id;
     st.name = "Start";
-    st.status = "success";
+    st.status = step_status::success;
     st.state = json::object();
     s.insert_step(st);
     json sub = s.create_subscription(product_id(s, "User Group"), "c");
@@ -733,7 +733,7 @@ TEST_CASE("reopening the file keeps everything", "[store]") {
         step_row st;
         st.process_id = p.process_id;
         st.name = "Start";
-        st.status = "success";
+        st.status = step_status::success;
         st.state = {{"a", 1}};
         s.insert_step(st);
         s.commit();
@@ -781,14 +781,14 @@ TEST_CASE("group commit: steps are savepoints, the group commits or vanishes who
         process_row p;
         p.process_id = new_uuid();
         p.workflow_name = "create_user_group";
-        p.last_status = "running";
+        p.last_status = process_status::running;
         return p;
     };
     auto add_step = [&](const process_row& p, const char* name) {
         step_row st;
         st.process_id = p.process_id;
         st.name = name;
-        st.status = "success";
+        st.status = step_status::success;
         st.state = json::object();
         s.insert_step(st);
     };
@@ -891,11 +891,11 @@ TEST_CASE("benchmark: a step per transaction", "[.bench]") {
         step_row st;
         st.process_id = p.process_id;
         st.name = "Modify";
-        st.status = "success";
+        st.status = step_status::success;
         st.state = {{"subscription", u}, {"i", i}};
         s.insert_step(st);
         p.last_step = "Modify";
-        p.last_status = "running";
+        p.last_status = process_status::running;
         s.update_process(p);
         s.commit();
     }
@@ -913,7 +913,7 @@ TEST_CASE("a step's state is stored as exactly the text json::dump() writes", "[
     process_row p;
     p.process_id = new_uuid();
     p.workflow_name = "create_user_group";
-    p.last_status = "running";
+    p.last_status = process_status::running;
     s.insert_process(p);
     // Plain and escaped strings, UTF-8, control characters, every kind of number, nesting.
     json state = {{"plain", "Group One"},
@@ -929,7 +929,7 @@ TEST_CASE("a step's state is stored as exactly the text json::dump() writes", "[
     step_row st;
     st.process_id = p.process_id;
     st.name = "Start";
-    st.status = "success";
+    st.status = step_status::success;
     st.state = state;
     s.insert_step(st);
     auto rows = s.sql().query("SELECT state FROM process_steps WHERE pid = ?", {p.process_id});

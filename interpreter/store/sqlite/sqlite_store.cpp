@@ -683,12 +683,21 @@ constexpr std::string_view process_columns =
     "p.last_modified_at, p.failed_reason, p.traceback, p.created_by, p.assignee, p.is_task, "
     "p.definition, p.owner, p.heartbeat_at ";
 
+// A column holding the text of one of the domain's enums; a store_error for any other text.
+template <typename Parse>
+auto stored_enum(Parse parse, const sqlite::statement& st, int column, std::string_view what) {
+    auto text = st.column_view(column);
+    auto value = parse(text);
+    if (!value) throw store_error(fmt::format("unknown {} '{}' in the database", what, text));
+    return *value;
+}
+
 process_row read_process(const sqlite::statement& st) {
     process_row p;
     p.process_id = st.column_text(0);
     p.workflow_name = st.column_text(1);
-    p.workflow_target = text_or_empty(st, 2);
-    p.last_status = st.column_text(3);
+    p.target = stored_enum(parse_workflow_target, st, 2, "workflow target");
+    p.last_status = stored_enum(parse_process_status, st, 3, "process status");
     p.last_step = text_or_empty(st, 4);
     p.started_at = st.column_text(5);
     p.last_modified_at = st.column_text(6);
@@ -1021,7 +1030,7 @@ void sqlite_store::sync_catalog(const catalog_model& model) {
             "description = excluded.description, is_task = excluded.is_task, deleted_at = NULL "
             "WHERE target IS NOT excluded.target OR description IS NOT excluded.description "
             "OR is_task IS NOT excluded.is_task OR deleted_at IS NOT NULL");
-        up->bind_all(id, w.name, w.target, w.description, now, w.is_task);
+        up->bind_all(id, w.name, to_string(w.target), w.description, now, w.is_task);
         up->run();
         workflow_ids[w.name] = id;
     }
@@ -1739,8 +1748,7 @@ void sqlite_store::insert_process(const process_row& p) {
         "assignee, is_task, definition, owner, heartbeat_at) VALUES (?1, "
         "(SELECT workflow_id FROM workflows WHERE name = ?2), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
         "?10, ?11, ?12, ?13, ?14, ?15)");
-    q->bind_all(p.process_id, p.workflow_name, nullable(p.workflow_target),
-                p.last_status.empty() ? std::string_view("created") : p.last_status,
+    q->bind_all(p.process_id, p.workflow_name, to_string(p.target), to_string(p.last_status),
                 nullable(p.last_step), started, modified, nullable(p.failed_reason),
                 nullable(p.traceback), nullable(p.created_by),
                 p.assignee.empty() ? std::string_view("SYSTEM") : p.assignee, p.is_task,
@@ -1755,7 +1763,7 @@ void sqlite_store::update_process(const process_row& p) {
         "last_modified_at = ?5, failed_reason = ?6, traceback = ?7, created_by = ?8, "
         "assignee = ?9, is_task = ?10, definition = ?11, owner = ?12, heartbeat_at = ?13 "
         "WHERE pid = ?1");
-    q->bind_all(p.process_id, nullable(p.workflow_target), p.last_status, nullable(p.last_step),
+    q->bind_all(p.process_id, to_string(p.target), to_string(p.last_status), nullable(p.last_step),
                 p.last_modified_at.empty() ? now_iso() : p.last_modified_at,
                 nullable(p.failed_reason), nullable(p.traceback), nullable(p.created_by),
                 p.assignee.empty() ? std::string_view("SYSTEM") : p.assignee, p.is_task,
@@ -1799,10 +1807,11 @@ std::vector<process_row> sqlite_store::processes(const process_filter& filter) {
         concat(head, "WHERE p.last_status = ?1 AND p.workflow_name = ?2", tail);
     const std::int64_t limit = filter.limit == 0 ? -1 : static_cast<std::int64_t>(filter.limit);
     const std::string none;
+    const std::string status = filter.status ? std::string(to_string(*filter.status)) : none;
     if (filter.status && filter.workflow) {
-        return impl_->process_list(by_both, *filter.status, *filter.workflow, limit);
+        return impl_->process_list(by_both, status, *filter.workflow, limit);
     }
-    if (filter.status) return impl_->process_list(by_status, *filter.status, none, limit);
+    if (filter.status) return impl_->process_list(by_status, status, none, limit);
     if (filter.workflow) return impl_->process_list(by_workflow, *filter.workflow, none, limit);
     return impl_->process_list(all, none, none, limit);
 }
@@ -1813,7 +1822,7 @@ std::int64_t sqlite_store::insert_step(const step_row& s) {
         "INSERT INTO process_steps (stepid, pid, name, step_key, status, state, created_by, "
         "started_at, completed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     q->bind_all(s.step_id.empty() ? new_uuid() : s.step_id, s.process_id, s.name,
-                nullable(s.step_key), s.status, compact_json(s.state), nullable(s.created_by),
+                nullable(s.step_key), to_string(s.status), compact_json(s.state), nullable(s.created_by),
                 s.started_at.empty() ? completed : s.started_at, completed);
     q->run();
     return impl_->db.last_insert_rowid();
@@ -1828,7 +1837,7 @@ step_row read_step(const sqlite::statement& q) {
     r.process_id = q.column_text(2);
     r.name = q.column_text(3);
     r.step_key = text_or_empty(q, 4);
-    r.status = q.column_text(5);
+    r.status = stored_enum(parse_step_status, q, 5, "step status");
     r.state = json::parse(q.column_view(6));
     r.created_by = text_or_empty(q, 7);
     r.started_at = q.column_text(8);
@@ -1860,19 +1869,19 @@ std::optional<step_row> sqlite_store::last_step(const std::string& process_id) {
 void sqlite_store::update_step(const step_row& s) {
     auto q = impl_->st(
         "UPDATE process_steps SET status = ?2, state = ?3, completed_at = ?4 WHERE seq = ?1");
-    q->bind_all(s.seq, s.status, compact_json(s.state),
+    q->bind_all(s.seq, to_string(s.status), compact_json(s.state),
                 s.completed_at.empty() ? now_iso() : s.completed_at);
     q->run();
     if (impl_->db.changes() == 0) throw store_error(fmt::format("unknown step row {}", s.seq));
 }
 
-bool sqlite_store::claim_process(const std::string& process_id, const std::string& expected_status,
+bool sqlite_store::claim_process(const std::string& process_id, process_status expected_status,
                                  const std::string& expected_owner, const std::string& owner,
                                  const std::string& heartbeat_at) {
     auto q = impl_->st(
         "UPDATE processes SET last_status = 'running', owner = ?4, heartbeat_at = ?5, "
         "last_modified_at = ?5 WHERE pid = ?1 AND last_status = ?2 AND IFNULL(owner, '') = ?3");
-    q->bind_all(process_id, expected_status, expected_owner, owner,
+    q->bind_all(process_id, to_string(expected_status), expected_owner, owner,
                 heartbeat_at.empty() ? now_iso() : heartbeat_at);
     q->run();
     return impl_->db.changes() > 0;
@@ -1897,12 +1906,12 @@ std::optional<json> sqlite_store::last_input_state(const std::string& process_id
 
 void sqlite_store::link_process_subscription(const std::string& process_id,
                                              const std::string& subscription_id,
-                                             const std::string& workflow_target) {
+                                             workflow_target target) {
     auto q = impl_->st(
         "INSERT INTO processes_subscriptions (id, pid, subscription_id, created_at, "
         "workflow_target) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (pid, subscription_id) "
         "DO NOTHING");
-    q->bind_all(new_uuid(), process_id, subscription_id, now_iso(), nullable(workflow_target));
+    q->bind_all(new_uuid(), process_id, subscription_id, now_iso(), to_string(target));
     q->run();
 }
 

@@ -60,7 +60,7 @@ class sqlite_store final : public store {
     std::vector<step_row> steps(const std::string& process_id) override;
     std::optional<step_row> last_step(const std::string& process_id) override;
     void update_step(const step_row& s) override;
-    bool claim_process(const std::string& process_id, const std::string& expected_status,
+    bool claim_process(const std::string& process_id, process_status expected_status,
                        const std::string& expected_owner, const std::string& owner,
                        const std::string& heartbeat_at) override;
     void insert_input_state(const std::string& process_id, const json& input,
@@ -68,7 +68,7 @@ class sqlite_store final : public store {
     std::optional<json> last_input_state(const std::string& process_id) override;
     void link_process_subscription(const std::string& process_id,
                                    const std::string& subscription_id,
-                                   const std::string& workflow_target) override;
+                                   workflow_target target) override;
     std::vector<std::string> process_subscriptions(const std::string& process_id) override;
     std::vector<process_row> subscription_processes(const std::string& subscription_id) override;
 
