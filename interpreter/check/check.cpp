@@ -1,14 +1,15 @@
 // Check: rules about the shape of what resolved. Each rule is its own pass over the catalog and
-// reports with its own code; check() runs them in order. This file holds the chain expansion the
-// passes share and the rules about a chain's outline (E106, E113), declarations (E107 for
-// fields), options (E105), TERMINATE workflows (W104) and what nothing uses (W105, W106). The
-// rules about the state live in check_state.cpp, those about the subscription's lock and
-// lifecycle in check_lock.cpp.
+// reports with its own code; check() runs them in order. This file holds the expanded chain the
+// passes share (built with the catalog's chain walker) and the rules about a chain's outline (E106,
+// E113), declarations (E107 for fields), options (E105), TERMINATE workflows (W104) and what
+// nothing uses (W105, W106). The rules about the state live in check_state.cpp, those about the
+// subscription's lock and lifecycle in check_lock.cpp.
 #include <map>
 #include <string_view>
 
 #include <fmt/format.h>
 
+#include "interpreter/catalog/walk.hpp"
 #include "interpreter/check/passes.hpp"
 
 namespace wfrun {
@@ -35,108 +36,54 @@ bool writes_subscription(const step_entry& entry) {
 namespace {
 
 // Expands a chain into the events the passes read; see context::events.
-struct expander {
-    const catalog& c;
-    step_finder& steps;
-    std::vector<chain_event>& out;
-    std::vector<const std::string*> stack;  // the named chains being expanded
-    int conditional_depth = 0;
+class expander : public chain_walker<expander> {
+  public:
+    expander(const catalog& c, step_finder& steps, std::vector<chain_event>& out)
+        : chain_walker(c), steps_(steps), out_(out) {}
 
-    void expand(const ast::chain& chain) {
-        for (const auto& e : chain) {
-            chain_event ev;
-            ev.element = &e;
-            ev.conditional_depth = conditional_depth;
-            switch (e.k) {
-                case ast::element::kind::step: {
-                    if (auto ch = c.chains.find(e.name); ch != c.chains.end()) {
-                        bool inside = false;
-                        for (const auto* s : stack) inside = inside || *s == e.name;
-                        if (inside || stack.size() > 64) break;  // E110, reported by resolve
-                        stack.push_back(&ch->first);
-                        expand(ch->second->body);
-                        stack.pop_back();
-                        break;
-                    }
-                    ev.entry = steps.find(e.name);
-                    if (ev.entry) out.push_back(ev);
-                    break;
-                }
-                case ast::element::kind::input: {
-                    ev.k = chain_event::kind::input;
-                    if (auto f = c.forms.find(e.name); f != c.forms.end()) ev.form = f->second;
-                    out.push_back(ev);
-                    break;
-                }
-                case ast::element::kind::conditional:
-                    ev.k = chain_event::kind::condition;
-                    out.push_back(ev);
-                    ++conditional_depth;
-                    expand(e.body);
-                    --conditional_depth;
-                    break;
-                case ast::element::kind::group:
-                case ast::element::kind::step_group:
-                    expand(e.body);
-                    break;
-            }
-        }
+    void on_step(const ast::element& e) {
+        if (const auto* entry = steps_.find(e.name))
+            out_.push_back({chain_event::kind::step, &e, entry, nullptr, conditional_depth_});
     }
+
+    void on_input(const ast::element& e) {
+        auto f = cat().forms.find(e.name);
+        out_.push_back({chain_event::kind::input, &e, nullptr,
+                        f == cat().forms.end() ? nullptr : f->second, conditional_depth_});
+    }
+
+    void enter_block(const ast::element& e) {
+        if (e.k != ast::element::kind::conditional) return;
+        out_.push_back({chain_event::kind::condition, &e, nullptr, nullptr, conditional_depth_});
+        ++conditional_depth_;
+    }
+
+    void leave_block(const ast::element& e) {
+        if (e.k == ast::element::kind::conditional) --conditional_depth_;
+    }
+
+  private:
+    step_finder& steps_;
+    std::vector<chain_event>& out_;
+    int conditional_depth_ = 0;
 };
 
-// The number of elements `chain` expands to, saturating above max_expanded_steps; each named
-// chain is counted once and remembered, so this is linear in the size of the catalog.
-struct expansion_counter {
-    const catalog& c;
-    std::map<const ast::chain_decl*, std::size_t> sizes;
-    std::set<const ast::chain_decl*> in_progress;
+// The named chains that workflows use, directly or through other chains.
+class chain_users : public chain_walker<chain_users> {
+  public:
+    chain_users(const catalog& c, std::set<std::string>& used) : chain_walker(c), used_(used) {}
 
-    static std::size_t sum(std::size_t a, std::size_t b) {
-        return std::min(a + b, max_expanded_steps + 1);
+    // A chain's body is walked the first time it is met; what it uses is known after that.
+    bool enter_chain(const ast::element& use, const ast::chain_decl&) {
+        return used_.insert(use.name).second;
     }
 
-    std::size_t count(const ast::chain& chain) {
-        std::size_t n = 0;
-        for (const auto& e : chain) {
-            if (e.k == ast::element::kind::step) {
-                auto ch = c.chains.find(e.name);
-                n = sum(n, ch == c.chains.end() ? 1 : count(ch->second));
-            } else if (e.k == ast::element::kind::input) {
-                n = sum(n, 1);
-            } else {
-                n = sum(n, 1 + count(e.body));
-            }
-        }
-        return n;
-    }
-
-    std::size_t count(const ast::chain_decl* decl) {
-        if (auto it = sizes.find(decl); it != sizes.end()) return it->second;
-        if (!in_progress.insert(decl).second) return 0;  // uses itself: E110
-        auto n = count(decl->body);
-        in_progress.erase(decl);
-        sizes.emplace(decl, n);
-        return n;
-    }
+  private:
+    std::set<std::string>& used_;
 };
 
 bool is_step(const ast::element& e, std::string_view name) {
     return e.k == ast::element::kind::step && e.name == name;
-}
-
-// Calls `f` on every element of `chain`, nested ones included, without expanding named chains.
-template <typename F>
-void for_each_element(const ast::chain& chain, F&& f) {
-    for (const auto& e : chain) {
-        f(e);
-        for_each_element(e.body, f);
-    }
-}
-
-template <typename F>
-void for_each_chain(const catalog& c, F&& f) {
-    for (const auto& [name, w] : c.workflows) f(w->steps);
-    for (const auto& [name, ch] : c.chains) f(ch->body);
 }
 
 }  // namespace
@@ -144,7 +91,7 @@ void for_each_chain(const catalog& c, F&& f) {
 const std::vector<chain_event>& context::events(workflow_info& w) {
     if (!w.expanded) {
         w.events.reserve(w.size);
-        expander{c, steps[w.def->product_type], w.events, {}, 0}.expand(w.decl->steps);
+        expander(c, steps[w.def->product_type], w.events).walk(w.decl->steps);
         w.expanded = true;
     }
     return w.events;
@@ -153,7 +100,7 @@ const std::vector<chain_event>& context::events(workflow_info& w) {
 // E113: a chain that expands to more steps than a process can sensibly run (named chains used
 // twice in a chain used twice ... double at each level).
 void check_expansion(context& ctx) {
-    expansion_counter counter{ctx.c, {}, {}};
+    expansion_counter counter(ctx.c, max_expanded_steps);
     for (auto& w : ctx.workflows) {
         w.size = counter.count(w.decl->steps);
         if (w.size <= max_expanded_steps) continue;
@@ -312,21 +259,11 @@ void check_terminate_status(context& ctx) {
 // W105 and W106: a form no workflow or chain uses, a named chain no workflow uses.
 void check_unused(context& ctx) {
     std::set<std::string> used_forms, used_chains;
-    std::vector<const ast::chain*> todo;
+    chain_users users(ctx.c, used_chains);
     for (const auto& [name, w] : ctx.c.workflows) {
         if (const auto* f = ast::find_property(w->properties, "form"))
             for (const auto& v : f->values) used_forms.insert(v.text);
-        todo.push_back(&w->steps);
-    }
-    while (!todo.empty()) {
-        const auto* chain = todo.back();
-        todo.pop_back();
-        for_each_element(*chain, [&](const ast::element& e) {
-            if (e.k != ast::element::kind::step) return;
-            auto ch = ctx.c.chains.find(e.name);
-            if (ch != ctx.c.chains.end() && used_chains.insert(e.name).second)
-                todo.push_back(&ch->second->body);
-        });
+        users.walk(w->steps);
     }
     for_each_chain(ctx.c, [&](const ast::chain& chain) {
         for_each_element(chain, [&](const ast::element& e) {

@@ -12,6 +12,7 @@
 
 #include "interpreter/catalog/catalog.hpp"
 #include "interpreter/catalog/step_finder.hpp"
+#include "interpreter/catalog/walk.hpp"
 
 namespace wfrun::check_detail {
 
@@ -59,9 +60,6 @@ struct context {
     // that uses itself is expanded once. Computed on first use, for all the passes.
     const std::vector<chain_event>& events(workflow_info& w);
 };
-
-// The most steps a workflow's chain may expand to, named chains expanded.
-inline constexpr std::size_t max_expanded_steps = 100'000;
 
 // Builtin steps that lock or unlock the subscription, or set its lifecycle: they change the
 // subscription without setting any of its fields.

@@ -1,19 +1,24 @@
-// Drawing a workflow's chain (graph.hpp). The chain is walked once; nodes are written as they
-// are met, inside the cluster of the step group or named chain they belong to, and edges are
-// collected and written after them. Each `if` leaves two open ends: the end of its body and its
-// own `no` branch; the next node connects to every open end.
+// Drawing a workflow's chain (graph.hpp). The chain is walked once, with the catalog's chain
+// walker; nodes are written as they are met, inside the cluster of the step group or named chain
+// they belong to, and edges are collected and written after them. Each `if` leaves two open ends:
+// the end of its body and its own `no` branch; the next node connects to every open end.
 #include "interpreter/plan/graph.hpp"
 
 #include <fmt/format.h>
+
+#include "interpreter/catalog/walk.hpp"
 
 namespace wfrun {
 
 namespace {
 
-struct graph_builder {
+class graph_builder : public chain_walker<graph_builder> {
+  public:
     enum class shape { step, input, decision };
 
-    const catalog& c;
+    graph_builder(const catalog& c, const registry& r, std::string type, graph_format f)
+        : chain_walker(c), reg(r), product_type(std::move(type)), format(f) {}
+
     const registry& reg;
     std::string product_type;
     graph_format format;
@@ -21,9 +26,8 @@ struct graph_builder {
     std::vector<std::string> edges;
     std::vector<std::string> retry_nodes, input_nodes;
     std::vector<std::pair<std::string, std::string>> open;  // (node, edge label)
-    std::vector<std::string> chain_stack;
+    std::vector<std::string> decisions;                     // the enclosing `if`s' nodes
     int next_node = 0, next_cluster = 0, depth = 1;
-    bool retry_scope = false;
 
     std::string indent() const { return std::string(static_cast<std::size_t>(depth) * 4, ' '); }
 
@@ -136,54 +140,51 @@ struct graph_builder {
         return out;
     }
 
-    void chain(const ast::chain& ch) {
-        for (const auto& e : ch) element(e);
+    // Whether `e` runs under a retry(...) option: its own, or that of a block or named-chain use
+    // around it.
+    bool in_retry_scope(const ast::element& e) const {
+        if (has_retry(e)) return true;
+        for (const auto* outer : enclosing())
+            if (has_retry(*outer)) return true;
+        return false;
     }
 
-    void element(const ast::element& e) {
-        bool outer_retry = retry_scope;
-        retry_scope = retry_scope || has_retry(e);
-        switch (e.k) {
-            case ast::element::kind::step: {
-                if (auto named = c.chains.find(e.name); named != c.chains.end()) {
-                    if (std::find(chain_stack.begin(), chain_stack.end(), e.name) !=
-                            chain_stack.end() ||
-                        chain_stack.size() > 64)
-                        break;
-                    chain_stack.push_back(e.name);
-                    open_cluster("chain " + e.name);
-                    chain(named->second->body);
-                    close_cluster();
-                    chain_stack.pop_back();
-                    break;
-                }
-                const auto* entry = reg.find(e.name, product_type);
-                bool retry = retry_scope || (entry && entry->manifest.retry);
-                auto label = call_text(e);
-                if (retry) label += "\n(retry)";
-                add_node(label, shape::step, retry);
-                break;
-            }
-            case ast::element::kind::input:
-                add_node("input(" + e.name + ")", shape::input, retry_scope);
-                break;
-            case ast::element::kind::conditional: {
-                auto decision = add_node(condition_text(*e.cond), shape::decision, false);
-                open = {{decision, "yes"}};
-                chain(e.body);
-                open.emplace_back(decision, "no");
-                break;
-            }
-            case ast::element::kind::group:
-                chain(e.body);
-                break;
-            case ast::element::kind::step_group:
-                open_cluster(e.name);
-                chain(e.body);
-                close_cluster();
-                break;
+    void on_step(const ast::element& e) {
+        const auto* entry = reg.find(e.name, product_type);
+        bool retry = in_retry_scope(e) || (entry && entry->manifest.retry);
+        auto label = call_text(e);
+        if (retry) label += "\n(retry)";
+        add_node(label, shape::step, retry);
+    }
+
+    void on_input(const ast::element& e) {
+        add_node("input(" + e.name + ")", shape::input, in_retry_scope(e));
+    }
+
+    bool enter_chain(const ast::element& use, const ast::chain_decl&) {
+        open_cluster("chain " + use.name);
+        return true;
+    }
+
+    void leave_chain(const ast::element&, const ast::chain_decl&) { close_cluster(); }
+
+    void enter_block(const ast::element& e) {
+        if (e.k == ast::element::kind::conditional) {
+            auto decision = add_node(condition_text(*e.cond), shape::decision, false);
+            open = {{decision, "yes"}};
+            decisions.push_back(decision);
+        } else if (e.k == ast::element::kind::step_group) {
+            open_cluster(e.name);
         }
-        retry_scope = outer_retry;
+    }
+
+    void leave_block(const ast::element& e) {
+        if (e.k == ast::element::kind::conditional) {
+            open.emplace_back(decisions.back(), "no");
+            decisions.pop_back();
+        } else if (e.k == ast::element::kind::step_group) {
+            close_cluster();
+        }
     }
 };
 
@@ -198,10 +199,8 @@ std::optional<graph_format> parse_graph_format(const std::string& name) {
 std::string render_graph(const catalog& c, const registry& reg, const std::string& workflow,
                          graph_format format) {
     const auto* w = c.workflows.at(workflow);
-    graph_builder b{
-        c, reg,  property_text(w->properties, "product_type"), format, {}, {}, {}, {}, {}, {}, 0, 0,
-        1, false};
-    b.chain(w->steps);
+    graph_builder b(c, reg, property_text(w->properties, "product_type"), format);
+    b.walk(w->steps);
     std::string out;
     if (format == graph_format::dot) {
         out += fmt::format("digraph \"{}\" {{\n", graph_builder::dot_escape(workflow));

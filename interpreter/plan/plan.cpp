@@ -11,57 +11,75 @@
 
 #include "interpreter/catalog/catalog.hpp"
 #include "interpreter/catalog/step_finder.hpp"
+#include "interpreter/catalog/walk.hpp"
 #include "interpreter/util/util.hpp"
 
 namespace wfrun {
 
 namespace {
 
-struct planner {
-    const catalog& c;
-    step_finder& steps;
-    std::vector<planned_step>& out;
-    std::vector<const ast::condition*> conditions;
-    std::vector<const std::vector<ast::option>*> inherited;  // options of enclosing groups
+class planner : public chain_walker<planner> {
+  public:
+    planner(const catalog& c, step_finder& steps, std::vector<planned_step>& out)
+        : chain_walker(c), steps_(steps), out_(out) {}
 
+    void on_step(const ast::element& e) {
+        const auto* entry = steps_.find(e.name);
+        if (!entry) return;  // reported by resolve
+        auto& s = add(e);
+        s.name = e.name;
+        s.entry = entry;
+        // Without arguments there is nothing to bind: the arguments are {}.
+        if (!e.args.empty())
+            if (auto args = bind_args(entry->manifest, e, nullptr)) s.args = std::move(*args);
+        auto& seen_before = s.args.empty()
+                                ? identify(s, e.name)
+                                : identify(s, fmt::format("{}({})", e.name, s.args.dump()));
+        if (seen_before.count == 1) seen_before.display = display_name(entry->manifest, s.args);
+        s.display = seen_before.display;
+        if (entry->manifest.retry) s.retry = retry_policy{};
+        apply_all(e, s);
+    }
+
+    void on_input(const ast::element& e) {
+        auto& s = add(e);
+        s.k = planned_step::kind::input;
+        s.name = "input";
+        if (auto f = cat().forms.find(e.name); f != cat().forms.end()) s.form = f->second;
+        s.display = fmt::format("Input {}", e.name);
+        identify(s, fmt::format("input({})", e.name));
+        apply_all(e, s);
+    }
+
+    void enter_block(const ast::element& e) {
+        if (e.k == ast::element::kind::conditional) conditions_.push_back(&*e.cond);
+    }
+
+    void leave_block(const ast::element& e) {
+        if (e.k == ast::element::kind::conditional) conditions_.pop_back();
+    }
+
+  private:
     // What the steps with one key have in common: how often the key came so far, and the
     // display name (a function of the step and its arguments, which the key names).
     struct occurrences {
         int count = 0;
         std::string display;
     };
-    std::unordered_map<std::string, occurrences, name_hash, std::equal_to<>> seen;
-
-    // How many steps `chain` flattens to, at most; the plan is allocated once.
-    std::size_t count(const ast::chain& chain, int depth) const {
-        if (depth > 64) return 0;
-        std::size_t n = 0;
-        for (const auto& e : chain) {
-            if (e.k == ast::element::kind::step) {
-                auto ch = c.chains.find(e.name);
-                n += ch == c.chains.end() ? 1 : count(ch->second->body, depth + 1);
-            } else if (e.k == ast::element::kind::input) {
-                ++n;
-            } else {
-                n += count(e.body, depth + 1);
-            }
-        }
-        return n;
-    }
 
     // A new step at the end of the plan, inside the current `if`s.
     planned_step& add(const ast::element& e) {
-        auto& s = out.emplace_back();
+        auto& s = out_.emplace_back();
         s.pos = e.pos;
-        s.conditions = conditions;
+        s.conditions = conditions_;
         return s;
     }
 
     // Gives the step just added its stable identity, `key` and `#N` for its N-th occurrence, and
     // returns what the steps of that key have in common.
     occurrences& identify(planned_step& s, std::string_view key) {
-        auto it = seen.find(key);
-        if (it == seen.end()) it = seen.emplace(key, occurrences{}).first;
+        auto it = seen_.find(key);
+        if (it == seen_.end()) it = seen_.emplace(key, occurrences{}).first;
         auto& o = it->second;
         ++o.count;
         char suffix[16] = {'#'};
@@ -109,74 +127,25 @@ struct planner {
         }
     }
 
-    // Options of enclosing groups apply to each step inside, before the step's own.
+    // Options of the enclosing blocks and named-chain uses apply to each step inside, outermost
+    // first, before the step's own.
     void apply_all(const ast::element& e, planned_step& s) {
-        for (const auto* options : inherited) apply_options(*options, s);
+        for (const auto* outer : enclosing()) apply_options(outer->options, s);
         apply_options(e.options, s);
     }
 
-    void flatten(const ast::chain& chain, int depth) {
-        if (depth > 64) return;  // a chain that uses itself; reported by resolve
-        for (const auto& e : chain) {
-            switch (e.k) {
-                case ast::element::kind::step: {
-                    if (auto ch = c.chains.find(e.name); ch != c.chains.end()) {
-                        inherited.push_back(&e.options);
-                        flatten(ch->second->body, depth + 1);
-                        inherited.pop_back();
-                        break;
-                    }
-                    const auto* entry = steps.find(e.name);
-                    if (!entry) break;  // reported by resolve
-                    auto& s = add(e);
-                    s.name = e.name;
-                    s.entry = entry;
-                    // Without arguments there is nothing to bind: the arguments are {}.
-                    if (!e.args.empty())
-                        if (auto args = bind_args(entry->manifest, e, nullptr))
-                            s.args = std::move(*args);
-                    auto& seen_before =
-                        s.args.empty() ? identify(s, e.name)
-                                       : identify(s, fmt::format("{}({})", e.name, s.args.dump()));
-                    if (seen_before.count == 1)
-                        seen_before.display = display_name(entry->manifest, s.args);
-                    s.display = seen_before.display;
-                    if (entry->manifest.retry) s.retry = retry_policy{};
-                    apply_all(e, s);
-                    break;
-                }
-                case ast::element::kind::input: {
-                    auto& s = add(e);
-                    s.k = planned_step::kind::input;
-                    s.name = "input";
-                    if (auto f = c.forms.find(e.name); f != c.forms.end()) s.form = f->second;
-                    s.display = fmt::format("Input {}", e.name);
-                    identify(s, fmt::format("input({})", e.name));
-                    apply_all(e, s);
-                    break;
-                }
-                case ast::element::kind::conditional:
-                    conditions.push_back(&*e.cond);
-                    inherited.push_back(&e.options);
-                    flatten(e.body, depth + 1);
-                    inherited.pop_back();
-                    conditions.pop_back();
-                    break;
-                case ast::element::kind::group:
-                case ast::element::kind::step_group:
-                    inherited.push_back(&e.options);
-                    flatten(e.body, depth + 1);
-                    inherited.pop_back();
-                    break;
-            }
-        }
-    }
+    step_finder& steps_;
+    std::vector<planned_step>& out_;
+    std::vector<const ast::condition*> conditions_;  // the enclosing `if`s, outermost first
+    std::unordered_map<std::string, occurrences, name_hash, std::equal_to<>> seen_;
 };
 
 }  // namespace
 
 void plan_workflows(catalog& c, const registry& reg) {
     step_finders finders(reg);
+    // Sizes the plans; the catalog checked, so no chain expands to more than this (E113).
+    expansion_counter counter(c, max_expanded_steps);
     for (const auto& def : c.model.workflows) {
         const auto* decl = c.workflows.at(def.name);
         workflow_plan p;
@@ -186,9 +155,8 @@ void plan_workflows(catalog& c, const registry& reg) {
             for (const auto& v : f->values)
                 if (auto it = c.forms.find(v.text); it != c.forms.end())
                     p.forms.push_back(it->second);
-        planner flat{c, finders[def.product_type], p.steps, {}, {}, {}};
-        p.steps.reserve(flat.count(decl->steps, 0));
-        flat.flatten(decl->steps, 0);
+        p.steps.reserve(counter.count(decl->steps));
+        planner(c, finders[def.product_type], p.steps).walk(decl->steps);
         // FNV-1a of the name and the step keys, each after a line break: fed piece by piece, it
         // gives the hash of the joined text without building it.
         std::uint64_t hash = fnv1a(def.name);

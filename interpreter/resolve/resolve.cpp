@@ -9,6 +9,7 @@
 
 #include "interpreter/catalog/catalog.hpp"
 #include "interpreter/catalog/step_finder.hpp"
+#include "interpreter/catalog/walk.hpp"
 #include "interpreter/util/util.hpp"
 
 namespace wfrun {
@@ -196,53 +197,53 @@ struct resolver {
                   fmt::format("unknown form '{}'{}", v.text, suggest(v.text, keys(c.forms))));
     }
 
-    // Resolves the names of a chain in the context of a product type (the finder's); `stack`
-    // holds the named chains being expanded, to catch a chain that uses itself.
-    void resolve_chain(const ast::chain& chain, step_finder& steps,
-                       std::vector<std::string>& stack) {
-        for (const auto& e : chain) {
-            switch (e.k) {
-                case ast::element::kind::input: {
-                    ast::value v;
-                    v.pos = e.pos;
-                    v.text = e.name;
-                    check_form_ref(v);
-                    break;
-                }
-                case ast::element::kind::conditional:
-                case ast::element::kind::group:
-                case ast::element::kind::step_group:
-                    resolve_chain(e.body, steps, stack);
-                    break;
-                case ast::element::kind::step:
-                    resolve_step(e, steps, stack);
-                    break;
-            }
+    // Resolves the names of a chain in the context of a product type (the finder's). Each named
+    // chain is resolved once per product type, however often it is used.
+    class chain_resolver : public chain_walker<chain_resolver> {
+      public:
+        chain_resolver(resolver& r, step_finder& steps) : chain_walker(r.c), r_(r), steps_(steps) {}
+
+        void on_element(const ast::element& e) {
             for (const auto& o : e.options)
                 if (o.name != "retry" && o.name != "timeout")
-                    error(
+                    r_.error(
                         o.pos, "E108",
                         fmt::format("unknown option '{}'; options are retry and timeout", o.name));
+            if (e.k == ast::element::kind::step && e.has_call && r_.c.chains.count(e.name))
+                r_.error(e.pos, "E105", fmt::format("chain '{}' takes no arguments", e.name));
         }
-    }
 
-    void resolve_step(const ast::element& e, step_finder& steps, std::vector<std::string>& stack) {
-        const auto& product_type = steps.product_type();
-        if (auto ch = c.chains.find(e.name); ch != c.chains.end()) {
-            if (e.has_call)
-                error(e.pos, "E105", fmt::format("chain '{}' takes no arguments", e.name));
-            if (std::find(stack.begin(), stack.end(), e.name) != stack.end()) {
-                error(e.pos, "E110", fmt::format("chain '{}' uses itself", e.name));
-                return;
-            }
-            used_chains.insert(e.name);
-            // Each named chain is resolved once per product type, however often it is used.
-            if (!resolved_chains.insert({e.name, product_type}).second) return;
-            stack.push_back(e.name);
-            resolve_chain(ch->second->body, steps, stack);
-            stack.pop_back();
-            return;
+        void on_input(const ast::element& e) {
+            ast::value v;
+            v.pos = e.pos;
+            v.text = e.name;
+            r_.check_form_ref(v);
         }
+
+        void on_step(const ast::element& e) { r_.resolve_step(e, steps_); }
+
+        bool enter_chain(const ast::element& use, const ast::chain_decl&) {
+            r_.used_chains.insert(use.name);
+            return r_.resolved_chains.insert({use.name, steps_.product_type()}).second;
+        }
+
+        void on_cycle(const ast::element& use) {
+            const auto* decl = r_.c.chains.at(use.name);
+            bool uses_itself =
+                std::find(expanding().begin(), expanding().end(), decl) != expanding().end();
+            r_.error(use.pos, "E110",
+                     uses_itself ? fmt::format("chain '{}' uses itself", use.name)
+                                 : fmt::format("chain '{}' is used more than {} named chains deep",
+                                               use.name, max_chain_depth));
+        }
+
+      private:
+        resolver& r_;
+        step_finder& steps_;
+    };
+
+    void resolve_step(const ast::element& e, step_finder& steps) {
+        const auto& product_type = steps.product_type();
         const auto* entry = steps.find(e.name);
         if (!entry && product_type.empty()) {
             // A chain no workflow uses has no product type: any registration will do.
@@ -296,15 +297,13 @@ struct resolver {
                 error(w->pos, "E108", fmt::format("workflow '{}' needs a 'product_type'", name));
             if (const auto* f = ast::find_property(w->properties, "form"))
                 for (const auto& v : f->values) check_form_ref(v);
-            std::vector<std::string> stack;
-            resolve_chain(w->steps, finders[def.product_type], stack);
+            chain_resolver(*this, finders[def.product_type]).walk(w->steps);
             c.model.workflows.push_back(std::move(def));
         }
         // Named chains no workflow uses are still checked, for any product type.
         for (const auto& [name, ch] : c.chains) {
             if (used_chains.count(name)) continue;
-            std::vector<std::string> stack{name};
-            resolve_chain(ch->body, finders[""], stack);
+            chain_resolver(*this, finders[""]).walk_named(*ch);
         }
     }
 };

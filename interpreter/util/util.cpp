@@ -94,19 +94,4 @@ std::string closest_name(std::string_view name, const std::vector<std::string>& 
     return best;
 }
 
-std::string title_case(std::string_view name) {
-    std::string out;
-    bool start = true;
-    for (char c : name) {
-        if (c == '_') {
-            out += ' ';
-            start = true;
-        } else {
-            out += start && c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
-            start = false;
-        }
-    }
-    return out;
-}
-
 }  // namespace wfrun

@@ -25,7 +25,4 @@ std::uint64_t fnv1a(std::string_view text, std::uint64_t seed = 1469598103934665
 // empty otherwise.
 std::string closest_name(std::string_view name, const std::vector<std::string>& candidates);
 
-// `snake_case` as pydantic titles it: `user_group_ids` -> `User Group Ids`.
-std::string title_case(std::string_view name);
-
 }  // namespace wfrun

@@ -179,6 +179,47 @@ workflow b {
     CHECK(cat->diagnostics[0].pos.line == 1);
 }
 
+TEST_CASE("named chains nested a hundred deep are expanded by the linter, the plan and graph") {
+    const auto dir = fs::temp_directory_path() / "wfrun-lint-deep-chains";
+    fs::create_directories(dir);
+    {
+        std::ofstream out(dir / "deep.wf");
+        out << "chain c0 = if stop { abort }\n";
+        for (int i = 1; i < 100; ++i) out << fmt::format("chain c{} = c{}\n", i, i - 1);
+        out << "workflow deep {\n    description \"Deep\"\n    target SYSTEM\n"
+               "    steps init >> c99 >> done\n}\n";
+    }
+    auto cat = load_catalog({(dir / "deep.wf").string(), lint_dir + "/common"}, steps());
+    // The condition reads a key nothing writes: found only when the chain is followed to c0.
+    INFO(listing(cat->diagnostics));
+    REQUIRE(cat->diagnostics.size() == 1);
+    CHECK(cat->diagnostics[0].code == "E111");
+    CHECK(cat->diagnostics[0].pos.line == 1);
+
+    std::ofstream(dir / "deep.wf", std::ios::app) << "form stop_form {\n    stop: bool\n}\n";
+    {
+        // The same, with `stop` from an input page: it plans, and the plan reaches `abort`.
+        std::ifstream in(dir / "deep.wf");
+        std::stringstream text;
+        text << in.rdbuf();
+        auto fixed = std::regex_replace(text.str(), std::regex("steps init >> c99"),
+                                        "steps init >> input(stop_form) >> c99");
+        std::ofstream(dir / "deep.wf") << fixed;
+    }
+    cat = load_catalog({(dir / "deep.wf").string(), lint_dir + "/common"}, steps());
+    auto graph = cat->ok() ? render_graph(*cat, steps(), "deep", graph_format::mermaid) : "";
+    fs::remove_all(dir);
+    INFO(listing(cat->diagnostics));
+    REQUIRE(cat->diagnostics.empty());
+    const auto* plan = cat->plan("deep");
+    REQUIRE(plan != nullptr);
+    REQUIRE(plan->steps.size() == 4);
+    CHECK(plan->steps[2].name == "abort");
+    CHECK(plan->steps[2].conditions.size() == 1);
+    CHECK(graph.find("\"if stop\"") != std::string::npos);
+    CHECK(graph.find("[\"abort\"]") != std::string::npos);
+}
+
 // `wfrun graph` is tested here too: it draws what the linter reads.
 TEST_CASE("graph draws branches, input steps, retries and clusters for dot and Mermaid") {
     const auto dir = fs::temp_directory_path() / "wfrun-graph";
