@@ -19,41 +19,9 @@
 #include "grammar/ast.hpp"
 #include "grammar/diagnostic.hpp"
 #include "interpreter/domain/model.hpp"
+#include "interpreter/plan/plan.hpp"
 
 namespace wfrun {
-
-// What happens after a retry step's last attempt, or when a wait times out.
-struct retry_policy {
-    int attempts = 3;
-    std::int64_t delay_ms = 1000;
-    std::int64_t backoff = 2;
-    std::int64_t max_delay_ms = 3600 * 1000;
-    std::string then = "fail";  // fail | abort
-};
-
-// One step a process runs, with everything the engine needs resolved.
-struct planned_step {
-    enum class kind { step, input };
-    kind k = kind::step;
-    std::string name;                   // as written in the chain: `set_status`
-    std::string key;                    // stable identity: name, arguments and occurrence
-    std::string display;                // the step row's name: `Set subscription to 'terminated'`
-    const step_entry* entry = nullptr;  // the registry entry (step)
-    const ast::form_decl* form = nullptr;           // the form (input)
-    json args = json::object();                     // parameter name -> value
-    std::vector<const ast::condition*> conditions;  // enclosing `if`s, outermost first
-    std::optional<retry_policy> retry;
-    std::optional<std::int64_t> timeout_ms;
-    ast::position pos;
-};
-
-struct workflow_plan {
-    const ast::workflow_decl* decl = nullptr;
-    workflow_def def;
-    std::vector<const ast::form_decl*> forms;  // the initial form's pages, in order
-    std::vector<planned_step> steps;
-    std::string definition;  // hash of the step identities; recorded on each process
-};
 
 struct catalog {
     std::vector<std::string> roots;  // the paths it was loaded from

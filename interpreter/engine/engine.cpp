@@ -76,37 +76,6 @@ fault_plan parse_faults(std::string_view spec) {
 
 namespace {
 
-bool truthy(const json* v) {
-    if (!v || v->is_null()) return false;
-    if (v->is_boolean()) return v->get<bool>();
-    if (v->is_number()) return v->get<double>() != 0;
-    if (v->is_string() || v->is_array() || v->is_object()) return !v->empty();
-    return true;
-}
-
-bool literal_equals(const json* v, const ast::value& lit) {
-    if (!v) return false;
-    using k = ast::value::kind;
-    switch (lit.k) {
-        case k::string:
-        case k::name:
-            return v->is_string() && v->get_ref<const std::string&>() == lit.text;
-        case k::integer:
-        case k::duration:
-            return v->is_number_integer() && v->get<std::int64_t>() == lit.number;
-        case k::boolean:
-            return v->is_boolean() && v->get<bool>() == (lit.number != 0);
-        default:
-            return false;
-    }
-}
-
-bool holds(const ast::condition& c, const json& state) {
-    const json* v = lookup_path(state, c.path);
-    bool result = c.op.empty() ? truthy(v) : literal_equals(v, *c.operand) == (c.op == "==");
-    return c.negated ? !result : result;
-}
-
 std::string subscription_id_of(const json& v) {
     if (v.is_string()) return v.get<std::string>();
     if (v.is_object())
@@ -458,10 +427,7 @@ bool engine::run_step(process_row& p, const planned_step& s, json& state,
             commit_claimed(p);
             return false;
         }
-        bool run = true;
-        for (const auto* c : s.conditions)
-            if (!holds(*c, state)) run = false;
-        if (!run) {
+        if (!s.runs(state)) {
             status = step_status::skipped;
         } else if (s.k == planned_step::kind::input) {
             status = step_status::suspend;

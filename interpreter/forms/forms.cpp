@@ -186,20 +186,50 @@ class field_compiler {
 // ---------------------------------------------------------------------------------------------
 // Building a page from a declaration
 
+// A value as written, compiled to what build_page evaluates.
+form_value compile_value(const ast::value& v) {
+    form_value out;
+    switch (v.k) {
+        case ast::value::kind::integer:
+            out.literal = v.number;
+            break;
+        case ast::value::kind::boolean:
+            out.literal = v.number != 0;
+            break;
+        case ast::value::kind::string:
+            // Without braces a template is its own text.
+            if (v.text.find_first_of("{}") == std::string::npos)
+                out.literal = v.text;
+            else
+                out = {form_value::kind::text, {}, v.text, {}};
+            break;
+        case ast::value::kind::name:
+        case ast::value::kind::path:
+            out = {form_value::kind::path, {}, v.text, {}};
+            break;
+        case ast::value::kind::list:
+            out.k = form_value::kind::list;
+            for (const auto& item : v.items) out.items.push_back(compile_value(item));
+            break;
+        case ast::value::kind::duration:
+            out = {form_value::kind::invalid, {}, v.source, {}};
+            break;
+    }
+    return out;
+}
+
 class page_builder {
   public:
-    page_builder(const ast::form_decl& form, const json& context,
+    page_builder(const form_template& form, const json& context,
                  const subscription_choices& choices)
         : form_(form), context_(context), choices_(choices) {}
 
     form_page build() {
+        if (!form_.problem.empty()) throw form_error(form_.problem);
         form_page page;
-        for (const auto& prop : form_.properties) {
-            if (prop.key != "title" || prop.values.empty()) continue;
-            page.title = text_of(prop.values.front(), "title");
-            break;
-        }
-        for (const auto& decl : form_.fields) page.fields.push_back(field(decl));
+        if (form_.title) page.title = text_of(*form_.title, "title");
+        page.fields.reserve(form_.fields.size());
+        for (const auto& t : form_.fields) page.fields.push_back(field(t));
         return page;
     }
 
@@ -208,12 +238,8 @@ class page_builder {
         throw form_error(fmt::format("form '{}' {}: {}", form_.name, where, what));
     }
 
-    static std::string field_where(const ast::field_decl& decl) {
-        return fmt::format("field '{}'", decl.name);
-    }
-
     // A title: a template string, or a path whose value is written as interpolate writes it.
-    std::string text_of(const ast::value& v, std::string_view where) const {
+    std::string text_of(const form_value& v, std::string_view where) const {
         json value = evaluate(v, where);
         if (value.is_string()) return value.get<std::string>();
         if (value.is_null()) return "None";
@@ -221,62 +247,46 @@ class page_builder {
     }
 
     // A default: literals as they are, templates interpolated, paths looked up.
-    json evaluate(const ast::value& v, std::string_view where) const {
+    json evaluate(const form_value& v, std::string_view where) const {
         switch (v.k) {
-            case ast::value::kind::integer:
-                return v.number;
-            case ast::value::kind::boolean:
-                return v.number != 0;
-            case ast::value::kind::string: {
-                std::string text;
+            case form_value::kind::literal:
+                return v.literal;
+            case form_value::kind::text:
                 try {
-                    text = interpolate(v.text, context_);
+                    return interpolate(v.text, context_);
                 } catch (const form_error& e) {
                     fail(where, e.what());
                 }
-                return text;
-            }
-            case ast::value::kind::name:
-            case ast::value::kind::path: {
+            case form_value::kind::path: {
                 const json* found = lookup_path(context_, v.text);
                 if (!found) fail(where, fmt::format("unknown path '{}'", v.text));
                 return *found;
             }
-            case ast::value::kind::list: {
+            case form_value::kind::list: {
                 json items = json::array();
                 for (const auto& item : v.items) items.push_back(evaluate(item, where));
                 return items;
             }
-            case ast::value::kind::duration:
+            case form_value::kind::invalid:
                 break;
         }
-        fail(where, fmt::format("'{}' is not a form default", v.source));
+        fail(where, fmt::format("'{}' is not a form default", v.text));
     }
 
-    form_field field(const ast::field_decl& decl) const {
-        const std::string where = field_where(decl);
-        std::vector<field_problem> problems;
-        form_field f = compile_field(decl, problems);
-        if (!problems.empty()) fail(where, problems.front().message);
-
+    form_field field(const field_template& t) const {
+        form_field f = t.field;
         // A subscription field (or a list of them) offers the subscriptions that exist now.
-        const auto& type = decl.type.name == "list" ? decl.type.args.front() : decl.type;
-        if (type.name == "subscription" && choices_) {
-            std::vector<std::string> lifecycles;
-            for (auto it = type.args.begin() + 1; it != type.args.end(); ++it)
-                lifecycles.push_back(it->name);
-            f.choices = choices_(type.args.front().name, lifecycles);
-        }
-
-        if (decl.default_value) {
-            f.default_value = evaluate(*decl.default_value, where);
+        if (!t.subscription_type.empty() && choices_)
+            f.choices = choices_(t.subscription_type, t.subscription_lifecycles);
+        if (t.default_value) {
+            f.default_value = evaluate(*t.default_value, fmt::format("field '{}'", f.name));
         } else if (f.optional) {
             f.default_value = nullptr;
         }
         return f;
     }
 
-    const ast::form_decl& form_;
+    const form_template& form_;
     const json& context_;
     const subscription_choices& choices_;
 };
@@ -635,9 +645,43 @@ form_field compile_field(const ast::field_decl& decl, std::vector<field_problem>
     return field_compiler(decl, problems).compile();
 }
 
-form_page build_page(const ast::form_decl& form, const json& context,
+form_template compile_form(const ast::form_decl& form) {
+    form_template out;
+    out.name = form.name;
+    for (const auto& prop : form.properties)
+        if (prop.key == "title" && !prop.values.empty()) {
+            out.title = compile_value(prop.values.front());
+            break;
+        }
+    std::vector<field_problem> problems;
+    out.fields.reserve(form.fields.size());
+    for (const auto& decl : form.fields) {
+        auto& t = out.fields.emplace_back();
+        t.field = compile_field(decl, problems);
+        if (!problems.empty()) {
+            out.problem = fmt::format("form '{}' field '{}': {}", form.name, decl.name,
+                                      problems.front().message);
+            break;
+        }
+        if (decl.default_value) t.default_value = compile_value(*decl.default_value);
+        const auto& type = decl.type.name == "list" ? decl.type.args.front() : decl.type;
+        if (type.name == "subscription") {
+            t.subscription_type = type.args.front().name;
+            for (auto it = type.args.begin() + 1; it != type.args.end(); ++it)
+                t.subscription_lifecycles.push_back(it->name);
+        }
+    }
+    return out;
+}
+
+form_page build_page(const form_template& form, const json& context,
                      const subscription_choices& choices) {
     return page_builder(form, context, choices).build();
+}
+
+form_page build_page(const ast::form_decl& form, const json& context,
+                     const subscription_choices& choices) {
+    return build_page(compile_form(form), context, choices);
 }
 
 form_page product_page(const std::vector<choice_option>& products) {

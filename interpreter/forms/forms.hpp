@@ -78,6 +78,38 @@ struct field_problem {
 // declaration is valid: build_page calls it, and so does the linter.
 form_field compile_field(const ast::field_decl& decl, std::vector<field_problem>& problems);
 
+// A value of a form declaration, evaluated when a page is built: a literal, a template string
+// (`{path}` interpolated), a path looked up in the context, or a list of these. `invalid` is a
+// value that is no form default (a duration); building a page with it fails.
+struct form_value {
+    enum class kind { literal, text, path, list, invalid };
+    kind k = kind::literal;
+    json literal;                   // literal
+    std::string text;               // text: the template; path: the path; invalid: as written
+    std::vector<form_value> items;  // list
+};
+
+// A field as compiled: everything but the context-dependent parts, which are kept as they are
+// to be evaluated (the default) or asked for (a subscription field's options).
+struct field_template {
+    form_field field;
+    std::optional<form_value> default_value;
+    std::string subscription_type;  // subscription(Type, lifecycle...) (or a list of them)
+    std::vector<std::string> subscription_lifecycles;
+};
+
+// A form declaration compiled once, when the catalog is planned: what a page is built from,
+// without the syntax tree. `problem` is the first problem of a field that no page can be built
+// from (the linter reports them all); building a page from such a form fails with it.
+struct form_template {
+    std::string name;
+    std::optional<form_value> title;
+    std::vector<field_template> fields;
+    std::string problem;
+};
+
+form_template compile_form(const ast::form_decl& form);
+
 // A form declaration does not fit its context: a default or title names a path that does not
 // exist. The message names the form, the field and the path.
 class form_error : public std::runtime_error {
@@ -94,6 +126,9 @@ std::string interpolate(std::string_view text, const json& context);
 
 // The page a form declaration makes in `context` (the process state so far, with
 // `subscription` for MODIFY/TERMINATE/VALIDATE workflows).
+form_page build_page(const form_template& form, const json& context,
+                     const subscription_choices& choices);
+// The same, compiling the declaration first.
 form_page build_page(const ast::form_decl& form, const json& context,
                      const subscription_choices& choices);
 

@@ -4,6 +4,8 @@
 // identity so that a process can tell whether the definition it started with has changed.
 #include <charconv>
 #include <iterator>
+#include <map>
+#include <memory>
 #include <string>
 #include <unordered_map>
 
@@ -18,15 +20,54 @@ namespace wfrun {
 
 namespace {
 
+using compiled_forms = std::map<std::string, std::shared_ptr<const form_template>, std::less<>>;
+
+// As Python's `bool()`: missing, null, false, 0 and empty are false.
+bool truthy(const json* v) {
+    if (!v || v->is_null()) return false;
+    if (v->is_boolean()) return v->get<bool>();
+    if (v->is_number()) return v->get<double>() != 0;
+    if (v->is_string() || v->is_array() || v->is_object()) return !v->empty();
+    return true;
+}
+
+// `if [not] path [(== | !=) literal]` as the engine tests it.
+step_condition compile(const ast::condition& c) {
+    step_condition out;
+    out.negated = c.negated;
+    out.path = c.path;
+    if (c.op.empty() || !c.operand) return out;
+    out.t = c.op == "==" ? step_condition::test::equals : step_condition::test::differs;
+    using k = ast::value::kind;
+    const auto& lit = *c.operand;
+    switch (lit.k) {
+        case k::string:
+        case k::name:
+            out.operand = lit.text;
+            break;
+        case k::integer:
+        case k::duration:
+            out.operand = lit.number;
+            break;
+        case k::boolean:
+            out.operand = lit.number != 0;
+            break;
+        default:
+            break;  // equals nothing
+    }
+    return out;
+}
+
 class planner : public chain_walker<planner> {
   public:
-    planner(const catalog& c, step_finder& steps, std::vector<planned_step>& out)
-        : chain_walker(c), steps_(steps), out_(out) {}
+    planner(const catalog& c, step_finder& steps, const compiled_forms& forms,
+            std::vector<planned_step>& out)
+        : chain_walker(c), steps_(steps), forms_(forms), out_(out) {}
 
     void on_step(const ast::element& e) {
         const auto* entry = steps_.find(e.name);
         if (!entry) return;  // reported by resolve
-        auto& s = add(e);
+        auto& s = add();
         s.name = e.name;
         s.entry = entry;
         // Without arguments there is nothing to bind: the arguments are {}.
@@ -42,17 +83,18 @@ class planner : public chain_walker<planner> {
     }
 
     void on_input(const ast::element& e) {
-        auto& s = add(e);
+        auto& s = add();
         s.k = planned_step::kind::input;
         s.name = "input";
-        if (auto f = cat().forms.find(e.name); f != cat().forms.end()) s.form = f->second;
+        if (auto f = forms_.find(e.name); f != forms_.end()) s.form = f->second;
         s.display = fmt::format("Input {}", e.name);
         identify(s, fmt::format("input({})", e.name));
         apply_all(e, s);
     }
 
     void enter_block(const ast::element& e) {
-        if (e.k == ast::element::kind::conditional) conditions_.push_back(&*e.cond);
+        if (e.k == ast::element::kind::conditional)
+            conditions_.push_back(std::make_shared<const step_condition>(compile(*e.cond)));
     }
 
     void leave_block(const ast::element& e) {
@@ -68,9 +110,8 @@ class planner : public chain_walker<planner> {
     };
 
     // A new step at the end of the plan, inside the current `if`s.
-    planned_step& add(const ast::element& e) {
+    planned_step& add() {
         auto& s = out_.emplace_back();
-        s.pos = e.pos;
         s.conditions = conditions_;
         return s;
     }
@@ -135,28 +176,49 @@ class planner : public chain_walker<planner> {
     }
 
     step_finder& steps_;
+    const compiled_forms& forms_;
     std::vector<planned_step>& out_;
-    std::vector<const ast::condition*> conditions_;  // the enclosing `if`s, outermost first
+    std::vector<std::shared_ptr<const step_condition>>
+        conditions_;  // the enclosing `if`s, outermost first
     std::unordered_map<std::string, occurrences, name_hash, std::equal_to<>> seen_;
 };
 
 }  // namespace
 
+bool step_condition::holds(const json& state) const {
+    const json* v = lookup_path(state, path);
+    bool result;
+    if (t == test::truthy) {
+        result = truthy(v);
+    } else {
+        // An integer literal equals integers only (not 1.0); other literals compare as JSON.
+        bool equal =
+            v && operand &&
+            (operand->is_number_integer()
+                 ? v->is_number_integer() && v->get<std::int64_t>() == operand->get<std::int64_t>()
+                 : *v == *operand);
+        result = equal == (t == test::equals);
+    }
+    return negated ? !result : result;
+}
+
 void plan_workflows(catalog& c, const registry& reg) {
     step_finders finders(reg);
     // Sizes the plans; the catalog checked, so no chain expands to more than this (E113).
     expansion_counter counter(c, max_expanded_steps);
+    // Each form is compiled once; the plans that use it share it.
+    compiled_forms forms;
+    for (const auto& [name, decl] : c.forms)
+        forms.emplace(name, std::make_shared<const form_template>(compile_form(*decl)));
     for (const auto& def : c.model.workflows) {
         const auto* decl = c.workflows.at(def.name);
         workflow_plan p;
-        p.decl = decl;
         p.def = def;
         if (const auto* f = ast::find_property(decl->properties, "form"))
             for (const auto& v : f->values)
-                if (auto it = c.forms.find(v.text); it != c.forms.end())
-                    p.forms.push_back(it->second);
+                if (auto it = forms.find(v.text); it != forms.end()) p.forms.push_back(it->second);
         p.steps.reserve(counter.count(decl->steps));
-        planner(c, finders[def.product_type], p.steps).walk(decl->steps);
+        planner(c, finders[def.product_type], forms, p.steps).walk(decl->steps);
         // FNV-1a of the name and the step keys, each after a line break: fed piece by piece, it
         // gives the hash of the joined text without building it.
         std::uint64_t hash = fnv1a(def.name);

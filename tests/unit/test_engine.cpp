@@ -250,6 +250,54 @@ workflow gated {
     CHECK(f.db->steps(p.process_id)[2].state["remembered"] == "flag was not set");
 }
 
+TEST_CASE("a plan owns what it runs: it outlives the catalog it was planned from") {
+    temp_dir src;
+    src.file("w.wf", R"(
+form gate_form {
+    title "Gate for {workflow_name}"
+    flag: bool = false
+    level: int = 3
+}
+form approval_form {
+    approved: bool
+    note: str = "checked by {reporter}"
+}
+workflow gated {
+    description "Gated"
+    target SYSTEM
+    form gate_form
+    steps init
+        >> if flag { remember("flag was set") }
+        >> if level != 3 { remember("level moved") }
+        >> input(approval_form)
+        >> done
+}
+)");
+    registry reg;
+    register_stdlib(reg);
+    register_half_step(reg);  // remember(...)
+    auto cat = load_catalog({src.path.string()}, reg);
+    REQUIRE(cat->ok());
+    workflow_plan plan = *cat->plan("gated");
+    cat.reset();  // the syntax trees are gone; the copy must not need them
+
+    REQUIRE(plan.forms.size() == 1);
+    auto gate = build_page(*plan.forms[0], {{"workflow_name", "gated"}}, nullptr);
+    CHECK(gate.title == "Gate for gated");
+    CHECK(gate.fields.at(1).default_value == json(3));
+    REQUIRE(plan.steps.size() == 5);
+    const auto& flagged = plan.steps[1];
+    const auto& moved = plan.steps[2];
+    CHECK_FALSE(flagged.runs({{"flag", false}}));
+    CHECK(flagged.runs({{"flag", true}}));
+    CHECK_FALSE(moved.runs({{"level", 3}}));
+    CHECK(moved.runs({{"level", 4}}));
+    CHECK(moved.runs(json::object()));  // missing is not 3
+    REQUIRE(plan.steps[3].form);
+    auto approval = build_page(*plan.steps[3].form, {{"reporter", "ops"}}, nullptr);
+    CHECK(approval.fields.at(1).default_value == json("checked by ops"));
+}
+
 TEST_CASE("fault injection specs") {
     auto plan =
         parse_faults("unsync=fail,deprovision_user_group=fail*2,resync=crash,done=delay:500ms");
