@@ -2,6 +2,8 @@
 #include "interpreter/domain/status.hpp"
 
 #include <array>
+#include <stdexcept>
+#include <string>
 #include <utility>
 
 namespace wfrun {
@@ -48,7 +50,23 @@ std::optional<E> parse(const names<E, N>& table, std::string_view text) {
     return std::nullopt;
 }
 
+template <typename E, std::size_t N>
+E from_text(const names<E, N>& table, std::string_view text, std::string_view what) {
+    if (auto e = parse(table, text)) return *e;
+    throw std::invalid_argument(fmt::format("'{}' is not a {}", text, what));
+}
+
 }  // namespace
+
+process_status process_status_of(std::string_view text) {
+    return from_text(process_names, text, "process status");
+}
+step_status step_status_of(std::string_view text) {
+    return from_text(step_names, text, "step status");
+}
+workflow_target workflow_target_of(std::string_view text) {
+    return from_text(target_names, text, "workflow target");
+}
 
 std::string_view to_string(process_status s) {
     return name_of(process_names, s);

@@ -61,27 +61,37 @@ constexpr bool takes_subscription(workflow_target t) {
            t == workflow_target::validate;
 }
 
-// In JSON, the same text.
-NLOHMANN_JSON_SERIALIZE_ENUM(process_status, {{process_status::created, "created"},
-                                              {process_status::running, "running"},
-                                              {process_status::suspended, "suspended"},
-                                              {process_status::waiting, "waiting"},
-                                              {process_status::failed, "failed"},
-                                              {process_status::aborted, "aborted"},
-                                              {process_status::completed, "completed"},
-                                              {process_status::resumed, "resumed"}})
-NLOHMANN_JSON_SERIALIZE_ENUM(step_status, {{step_status::success, "success"},
-                                           {step_status::skipped, "skipped"},
-                                           {step_status::suspend, "suspend"},
-                                           {step_status::waiting, "waiting"},
-                                           {step_status::failed, "failed"},
-                                           {step_status::abort, "abort"},
-                                           {step_status::complete, "complete"}})
-NLOHMANN_JSON_SERIALIZE_ENUM(workflow_target, {{workflow_target::create, "CREATE"},
-                                               {workflow_target::modify, "MODIFY"},
-                                               {workflow_target::terminate, "TERMINATE"},
-                                               {workflow_target::validate, "VALIDATE"},
-                                               {workflow_target::system, "SYSTEM"}})
+// The enum whose text is `text`; throws std::invalid_argument naming the text otherwise.
+process_status process_status_of(std::string_view text);
+step_status step_status_of(std::string_view text);
+workflow_target workflow_target_of(std::string_view text);
+
+// In JSON, the same text (nlohmann_json finds these by argument-dependent lookup, for json and
+// ordered_json alike; more specialised than its own enum-as-number conversion).
+template <typename Json>
+void to_json(Json& j, process_status s) {
+    j = to_string(s);
+}
+template <typename Json>
+void to_json(Json& j, step_status s) {
+    j = to_string(s);
+}
+template <typename Json>
+void to_json(Json& j, workflow_target t) {
+    j = to_string(t);
+}
+template <typename Json>
+void from_json(const Json& j, process_status& s) {
+    s = process_status_of(j.template get_ref<const std::string&>());
+}
+template <typename Json>
+void from_json(const Json& j, step_status& s) {
+    s = step_status_of(j.template get_ref<const std::string&>());
+}
+template <typename Json>
+void from_json(const Json& j, workflow_target& t) {
+    t = workflow_target_of(j.template get_ref<const std::string&>());
+}
 
 inline std::ostream& operator<<(std::ostream& os, process_status s) {
     return os << to_string(s);

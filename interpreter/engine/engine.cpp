@@ -231,6 +231,29 @@ auto in_transaction(store& st, F&& body) {
     }
 }
 
+// A new step row of process `pid`, completed now; started at `started`, or now when empty.
+step_row new_row(const std::string& pid, const std::string& name, const std::string& key,
+                 step_status status, const std::string& reporter, json state,
+                 std::string started = {}) {
+    step_row row;
+    row.step_id = new_uuid();
+    row.process_id = pid;
+    row.name = name;
+    row.step_key = key;
+    row.status = status;
+    row.created_by = reporter;
+    row.completed_at = now_iso();
+    row.started_at = started.empty() ? row.completed_at : std::move(started);
+    row.state = std::move(state);
+    return row;
+}
+
+// The `User Aborted` / `Abort` row that ends a process with its last good state.
+step_row abort_row(const std::string& pid, const std::string& name, const std::string& key,
+                   const std::string& reporter, json state) {
+    return new_row(pid, name, key, step_status::abort, reporter, std::move(state));
+}
+
 }  // namespace
 
 std::string_view to_string(engine_status s) {
@@ -455,16 +478,8 @@ bool engine::run_step(process_row& p, const planned_step& s, json& state,
                 status = step_status::abort;
         }
 
-        step_row row;
-        row.step_id = new_uuid();
-        row.process_id = p.process_id;
-        row.name = s.display;
-        row.step_key = s.key;
-        row.status = status;
-        row.created_by = options_.reporter;
-        row.started_at = started;
-        row.completed_at = now_iso();
-        row.state = std::move(state);
+        step_row row = new_row(p.process_id, s.display, s.key, status, options_.reporter,
+                               std::move(state), started);
         row.seq = store_.insert_step(row);
 
         p.last_step = s.display;
@@ -489,25 +504,6 @@ bool engine::run_step(process_row& p, const planned_step& s, json& state,
     }
     return false;
 }
-
-namespace {
-
-// The `User Aborted` / `Abort` row that ends a process with its last good state.
-step_row abort_row(const std::string& pid, const std::string& name, const std::string& key,
-                   const std::string& reporter, json state) {
-    step_row row;
-    row.step_id = new_uuid();
-    row.process_id = pid;
-    row.name = name;
-    row.step_key = key;
-    row.status = step_status::abort;
-    row.created_by = reporter;
-    row.started_at = row.completed_at = now_iso();
-    row.state = std::move(state);
-    return row;
-}
-
-}  // namespace
 
 process_row engine::abort(process_row p) {
     return in_transaction(store_, [&] {
@@ -572,15 +568,10 @@ void engine::record_failure(process_row& p, const planned_step& s, const std::st
         const bool waiting = is_retry && attempt < s.retry->attempts;
         const auto now = clock::now();
 
-        step_row row;
-        row.process_id = p.process_id;
-        row.name = s.display;
-        row.step_key = s.key;
-        row.status = waiting ? step_status::waiting : step_status::failed;
-        row.created_by = options_.reporter;
-        row.started_at = started;
+        step_row row = new_row(
+            p.process_id, s.display, s.key, waiting ? step_status::waiting : step_status::failed,
+            options_.reporter, {{"class", class_name}, {"error", message}}, started);
         row.completed_at = iso_at(now);
-        row.state = {{"class", class_name}, {"error", message}};
         const step_row* last = rows.empty() ? nullptr : &rows.back();
         if (last && last->status == row.status && last->name == row.name &&
             last->created_by == row.created_by && last->state.value("error", "") == message &&
@@ -610,7 +601,6 @@ void engine::record_failure(process_row& p, const planned_step& s, const std::st
         if (row.seq) {
             store_.update_step(row);
         } else {
-            row.step_id = new_uuid();
             row.seq = store_.insert_step(row);
         }
         logged = row;
@@ -718,15 +708,8 @@ resume_outcome engine::resume(const std::string& process_id, const json& pages,
                 // The input step's `success` row carries the merged state.
                 store_.insert_input_state(p.process_id, v.output, "user_input");
                 deep_merge(r.state, v.output);
-                step_row row;
-                row.step_id = new_uuid();
-                row.process_id = p.process_id;
-                row.name = s.display;
-                row.step_key = s.key;
-                row.status = step_status::success;
-                row.created_by = options_.reporter;
-                row.started_at = row.completed_at = now_iso();
-                row.state = r.state;
+                step_row row = new_row(p.process_id, s.display, s.key, step_status::success,
+                                       options_.reporter, r.state);
                 row.seq = store_.insert_step(row);
                 p.last_step = s.display;
                 ++r.next;
@@ -769,17 +752,11 @@ process_row engine::time_out(process_row p, const planned_step& s) {
         if (!epoch) return store_.process(p.process_id).value_or(p);
         p.epoch = *epoch;
         auto r = recover(p);
-        step_row row;
-        row.step_id = new_uuid();
-        row.process_id = p.process_id;
-        row.name = s.display;
-        row.step_key = s.key;
-        row.status = step_status::failed;
-        row.created_by = options_.reporter;
-        row.started_at = row.completed_at = now_iso();
-        row.state = {
-            {"class", "TimeoutError"},
-            {"error", fmt::format("No input within {}", duration_text(s.timeout_ms.value_or(0)))}};
+        step_row row =
+            new_row(p.process_id, s.display, s.key, step_status::failed, options_.reporter,
+                    {{"class", "TimeoutError"},
+                     {"error",
+                      fmt::format("No input within {}", duration_text(s.timeout_ms.value_or(0)))}});
         store_.insert_step(row);
         p.last_step = s.display;
         p.last_status = process_status::failed;

@@ -298,6 +298,26 @@ workflow gated {
     CHECK(approval.fields.at(1).default_value == json("checked by ops"));
 }
 
+TEST_CASE("statuses and targets: one text each, in to_string, JSON and fmt alike") {
+    for (auto s : {process_status::created, process_status::running, process_status::suspended,
+                   process_status::waiting, process_status::failed, process_status::aborted,
+                   process_status::completed, process_status::resumed}) {
+        CHECK(json(s) == std::string(to_string(s)));
+        CHECK(fmt::format("{}", s) == to_string(s));
+        CHECK(parse_process_status(to_string(s)) == s);
+        CHECK(json(s).get<process_status>() == s);
+    }
+    for (auto s :
+         {step_status::success, step_status::skipped, step_status::suspend, step_status::waiting,
+          step_status::failed, step_status::abort, step_status::complete})
+        CHECK(json(s).get<step_status>() == s);
+    CHECK(json(workflow_target::terminate) == "TERMINATE");
+    CHECK(json("SYSTEM").get<workflow_target>() == workflow_target::system);
+    CHECK_FALSE(parse_process_status("done"));
+    CHECK_THROWS_WITH(json("done").get<process_status>(), "'done' is not a process status");
+    CHECK_THROWS_AS(json("terminate").get<workflow_target>(), std::invalid_argument);
+}
+
 TEST_CASE("fault injection specs") {
     auto plan =
         parse_faults("unsync=fail,deprovision_user_group=fail*2,resync=crash,done=delay:500ms");
