@@ -137,9 +137,10 @@ std::string grouped(std::size_t n) {
 // Statuses in the order people look for them: completed first, the others by name.
 std::vector<std::pair<std::string, std::size_t>> ordered(const batch_summary& s) {
     std::vector<std::pair<std::string, std::size_t>> out;
-    if (s.completed() > 0) out.emplace_back("completed", s.completed());
+    const std::string completed(to_string(process_status::completed));
+    if (s.completed() > 0) out.emplace_back(completed, s.completed());
     for (const auto& [status, n] : s.by_status)
-        if (status != "completed") out.emplace_back(status, n);
+        if (status != completed) out.emplace_back(status, n);
     return out;
 }
 
@@ -176,7 +177,8 @@ class batch_progress {
         }
         line += fmt::format("  completed {}", grouped(s.completed()));
         for (const auto& [status, n] : ordered(s))
-            if (status != "completed") line += fmt::format("  {} {}", status, grouped(n));
+            if (status != to_string(process_status::completed))
+                line += fmt::format("  {} {}", status, grouped(n));
         std::chrono::duration<double> elapsed = clock::now() - started_;
         if (s.items > 0 && elapsed.count() > 0)
             line += fmt::format(
@@ -263,7 +265,7 @@ int start_batch(app& a, const workflow_plan& plan, const start_args& args) {
         last_line = item.line;
         ++so_far.items;
         ++so_far.by_status[item.status];
-        if (item.status != "completed") not_completed.push_back(item);
+        if (!item.is_completed()) not_completed.push_back(item);
     };
     auto committed = [&] {
         if (progress) progress->update(so_far);
@@ -396,7 +398,8 @@ int cmd_show(app& a, const std::string& pid, bool as_json) {
             if (s.contains("state_delta"))
                 for (const auto& [k, v] : s["state_delta"].items())
                     changed += (changed.empty() ? "" : ", ") + k;
-            if (s["status"] == "failed" || s["status"] == "waiting")
+            if (auto st = parse_step_status(s["status"].get<std::string>());
+                st == step_status::failed || st == step_status::waiting)
                 changed = s["state"].value("error", "");
             rows.push_back({paint_status(s["status"].get<std::string>()),
                             s["name"].get<std::string>(), s.value("completed", ""), changed});

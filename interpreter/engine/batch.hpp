@@ -33,14 +33,16 @@ struct batch_item {
     // group commit).
     std::string status;
     std::string message;  // why it did not complete; empty when it did
+
+    bool is_completed() const { return status == to_string(process_status::completed); }
 };
 
 struct batch_summary {
     std::size_t items = 0;
-    std::map<std::string, std::size_t> by_status;
+    std::map<std::string, std::size_t, std::less<>> by_status;
     bool all_completed() const { return completed() == items; }
     std::size_t completed() const {
-        auto it = by_status.find("completed");
+        auto it = by_status.find(to_string(process_status::completed));
         return it == by_status.end() ? 0 : it->second;
     }
 };

@@ -20,7 +20,6 @@ const std::set<std::string> scalar_types = {"str", "int", "bool"};
 const std::set<std::string> form_types = {"str",          "int",  "bool",  "choice",
                                           "subscription", "list", "Label", "Divider"};
 const std::set<std::string> item_types = {"str", "int", "bool", "choice", "subscription"};
-const std::set<std::string> targets = {"CREATE", "MODIFY", "TERMINATE", "VALIDATE", "SYSTEM"};
 
 // The properties each declaration takes.
 const std::set<std::string> block_properties = {"description", "tag"};
@@ -324,7 +323,7 @@ std::optional<std::string> enum_value(const ast::value& v, const std::string& qu
 
 std::optional<std::string> target_value(const ast::value& v) {
     auto t = enum_value(v, "Target");
-    if (!t || !targets.count(*t)) return std::nullopt;
+    if (!t || !parse_workflow_target(*t)) return std::nullopt;
     return t;
 }
 
