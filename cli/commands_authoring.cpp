@@ -23,22 +23,15 @@ namespace {
 namespace fs = std::filesystem;
 
 int cmd_graph(app& a, const std::string& workflow, const std::string& format_name) {
-    auto format = parse_graph_format(format_name);
-    if (!format) {
+    if (!parse_graph_format(format_name)) {  // said before the catalog is loaded
         std::cerr << fmt::format("unknown format '{}': use dot or mermaid\n", format_name);
         return exit_usage;
     }
     if (!a.load_catalog()) return exit_usage;
-    if (!a.cat->workflows.count(workflow)) {
-        std::vector<std::string> names;
-        for (const auto& [name, w] : a.cat->workflows) names.push_back(name);
-        auto best = closest_name(workflow, names);
-        std::cerr << fmt::format("unknown workflow '{}'{}\n", workflow,
-                                 best.empty() ? "" : fmt::format("; did you mean '{}'?", best));
-        return exit_usage;
-    }
-    std::cout << render_graph(*a.cat, a.steps, workflow, *format);
-    return exit_ok;
+    return reporting([&] {
+        std::cout << service::workflow_graph(*a.cat, a.steps, workflow, format_name);
+        return exit_ok;
+    });
 }
 
 bool read_text(std::istream& in, std::string& out) {

@@ -1,7 +1,9 @@
 // Service operations on the catalog: the products with their workflows, and lint.
 #include <fmt/format.h>
 
+#include "interpreter/plan/graph.hpp"
 #include "interpreter/service/service.hpp"
+#include "interpreter/util/util.hpp"
 
 namespace wfrun::service {
 
@@ -14,6 +16,15 @@ json product_with_workflows(store& st, const product_row& p) {
 }
 
 }  // namespace
+
+error unknown_workflow(const catalog& cat, const std::string& workflow) {
+    std::vector<std::string> names;
+    for (const auto& [name, decl] : cat.workflows) names.push_back(name);
+    auto best = closest_name(workflow, names);
+    return error(error_kind::not_found,
+                 fmt::format("unknown workflow '{}'{}", workflow,
+                             best.empty() ? "" : fmt::format("; did you mean '{}'?", best)));
+}
 
 json products(runtime& rt) {
     auto& st = rt.storage();
@@ -32,6 +43,16 @@ json product(runtime& rt, const std::string& product_id) {
 lint_result lint(const registry& steps, const std::vector<std::string>& paths) {
     auto cat = load_catalog(paths, steps);
     return {cat->files.size(), std::move(cat->diagnostics)};
+}
+
+std::string workflow_graph(const catalog& cat, const registry& steps, const std::string& workflow,
+                           const std::string& format) {
+    auto f = parse_graph_format(format);
+    if (!f)
+        throw error(error_kind::invalid_input,
+                    fmt::format("unknown format '{}': use dot or mermaid", format));
+    if (!cat.workflows.count(workflow)) throw unknown_workflow(cat, workflow);
+    return render_graph(cat, steps, workflow, *f);
 }
 
 json diagnostics_json(const std::vector<diagnostic>& diagnostics) {

@@ -42,12 +42,7 @@ namespace {
 const workflow_plan& find_workflow(runtime& rt, const std::string& workflow) {
     const auto& cat = rt.catalog_ref();
     if (const auto* p = cat.plan(workflow)) return *p;
-    std::vector<std::string> names;
-    for (const auto& [name, plan] : cat.plans) names.push_back(name);
-    auto best = closest_name(workflow, names);
-    throw error(error_kind::not_found,
-                fmt::format("unknown workflow '{}'{}", workflow,
-                            best.empty() ? "" : fmt::format("; did you mean '{}'?", best)));
+    throw unknown_workflow(cat, workflow);
 }
 
 bool engine_locked(runtime& rt) {

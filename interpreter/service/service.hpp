@@ -27,6 +27,8 @@ namespace wfrun::service {
 // The plan of a workflow in the catalog. Throws not_found ("unknown workflow 'x'; did you mean
 // 'y'?").
 const workflow_plan& find_workflow(runtime& rt, const std::string& workflow);
+// The not_found error for a workflow the catalog does not have, naming the closest one.
+error unknown_workflow(const catalog& cat, const std::string& workflow);
 
 // Whether the engine is paused (its global lock is set).
 bool engine_locked(runtime& rt);
@@ -123,6 +125,11 @@ struct lint_result {
     bool ok() const { return !has_errors(diagnostics); }
 };
 lint_result lint(const registry& steps, const std::vector<std::string>& paths);
+// A workflow's steps drawn for Graphviz (`format` "dot") or Mermaid ("mermaid"). Needs no store.
+// Throws invalid_input for another format and not_found ("unknown workflow 'x'; did you mean
+// 'y'?").
+std::string workflow_graph(const catalog& cat, const registry& steps, const std::string& workflow,
+                           const std::string& format);
 // [{file, line, column, severity, code, message}]
 json diagnostics_json(const std::vector<diagnostic>& diagnostics);
 

@@ -468,3 +468,19 @@ TEST_CASE("service: lint reports every diagnostic with its position") {
     }
     CHECK(unknown_step);
 }
+
+TEST_CASE("service: a workflow's graph, without a store") {
+    auto steps = tutorial_registry();
+    auto cat = load_catalog({WFRUN_SOURCE_DIR "/workflows"}, steps);
+    REQUIRE(cat->ok());
+    auto dot = svc::workflow_graph(*cat, steps, "terminate_user_group", "dot");
+    CHECK(dot.rfind("digraph", 0) == 0);
+    CHECK(dot.find("deprovision_user_group") != std::string::npos);
+    auto mermaid = svc::workflow_graph(*cat, steps, "terminate_user_group", "mermaid");
+    CHECK(mermaid.rfind("flowchart", 0) == 0);
+    auto msg = error_of(svc::error_kind::not_found,
+                        [&] { svc::workflow_graph(*cat, steps, "terminate_user_grup", "dot"); });
+    CHECK(msg == "unknown workflow 'terminate_user_grup'; did you mean 'terminate_user_group'?");
+    error_of(svc::error_kind::invalid_input,
+             [&] { svc::workflow_graph(*cat, steps, "terminate_user_group", "svg"); });
+}
