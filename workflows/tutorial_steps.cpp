@@ -1,6 +1,8 @@
 // Registration of the tutorial's steps.
 #include "tutorial_steps.hpp"
 
+#include <fmt/format.h>
+
 namespace tutorial {
 
 void register_steps(wfrun::registry& r) {
@@ -8,14 +10,10 @@ void register_steps(wfrun::registry& r) {
     register_user_steps(r);
 }
 
-std::int64_t stable_id(std::string_view name) {
-    std::uint64_t h = 14695981039346656037ull;  // 64-bit FNV-1a
-    for (unsigned char c : name) {
-        h ^= c;
-        h *= 1099511628211ull;
-    }
-    // Below 2^53, so that the id survives JSON readers that hold numbers as doubles.
-    return static_cast<std::int64_t>(h & 0x1fffffffffffffull);
+std::int64_t next_id(wfrun::sql_session& db, std::string_view table, std::string_view column) {
+    auto rows = db.query(
+        fmt::format("SELECT COALESCE(MAX({0}), 0) + 1 AS next_id FROM {1}", column, table));
+    return rows.at(0).at("next_id").get<std::int64_t>();
 }
 
 }  // namespace tutorial

@@ -15,8 +15,10 @@ void register_steps(wfrun::registry& r);
 void register_user_group_steps(wfrun::registry& r);
 void register_user_steps(wfrun::registry& r);
 
-// The imaginary provisioning systems hand out ids derived from a name: deterministic and
-// non-negative (orchestrator-core's example uses abs(hash(name))), and below 2^53.
-std::int64_t stable_id(std::string_view name);
+// The imaginary provisioning systems hand out ids in order, one more than the largest `column`
+// of `table` so far, never one that a row holds: two groups (or users) of the same name get two
+// ids. A unique index on the column keeps two concurrent provisionings from storing one id
+// twice (the one that commits second fails, and provisions anew when it is resumed).
+std::int64_t next_id(wfrun::sql_session& db, std::string_view table, std::string_view column);
 
 }  // namespace tutorial

@@ -3,6 +3,7 @@
 // whether a workflow may start on a subscription. Steps reach them through wfrun::subscriptions.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,10 +15,35 @@
 
 namespace wfrun {
 
-// wfrun::subscriptions for steps, on a store and the catalog's product model.
+// A step's writes, kept while its code runs without the store's write lock, and applied in the
+// order it made them once the step's own transaction is open (open()); from then on a write is
+// made at once. So they commit together with the step's row, or not at all.
+class deferred_writes {
+  public:
+    void add(std::function<void(store&)> write) {
+        if (open_)
+            write(*open_);
+        else
+            pending_.push_back(std::move(write));
+    }
+    bool pending() const { return !pending_.empty(); }
+    void open(store& s) {
+        open_ = &s;
+        for (const auto& w : pending_) w(s);
+        pending_.clear();
+    }
+
+  private:
+    std::vector<std::function<void(store&)>> pending_;
+    store* open_ = nullptr;
+};
+
+// wfrun::subscriptions for steps, on a store and the catalog's product model. With `deferred`,
+// create() and link_process() write nothing: their writes are added to it.
 class domain_access final : public subscriptions {
   public:
-    domain_access(store& s, const catalog_model& model) : store_(s), model_(model) {}
+    domain_access(store& s, const catalog_model& model, deferred_writes* deferred = nullptr)
+        : store_(s), model_(model), deferred_(deferred) {}
     json load(std::string_view subscription_id) override;
     json create(std::string_view product_id, std::string_view customer_id) override;
     json change_lifecycle(const json& subscription, std::string_view lifecycle) override;
@@ -27,6 +53,7 @@ class domain_access final : public subscriptions {
   private:
     store& store_;
     const catalog_model& model_;
+    deferred_writes* deferred_;
 };
 
 // The first required field of `subscription` that is unset for `lifecycle`, as a dotted path

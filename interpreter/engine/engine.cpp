@@ -1,8 +1,11 @@
-// The run loop: one transaction per step. Before a step runs, the engine checks the global
-// lock; then it evaluates the step's conditions, runs the step with a context that reads the
-// state by the manifest, merges what the step returns, saves the subscriptions it returns, and
-// writes the step row and the process row, all in the same transaction. A step that throws
-// rolls back everything it did; its failure is then recorded in a transaction of its own.
+// The run loop: one transaction per step. Before a step runs, the engine checks that the
+// process is still its own and the global lock; then it evaluates the step's conditions and
+// runs the step's code with a context that reads the state by the manifest, without the store's
+// write lock: the step's writes (its SQL, a subscription it creates, a process link) wait until
+// the step's transaction opens. That transaction, which checks again that the process is still
+// this program's, holds the step's writes, the subscriptions it returns, the step row and the
+// process row. A step that throws writes nothing; its failure is then recorded in a transaction
+// of its own.
 #include "interpreter/engine/engine.hpp"
 
 #include <signal.h>
@@ -84,12 +87,39 @@ std::string subscription_id_of(const json& v) {
     return {};
 }
 
+// A step's SQL: statements wait in `writes` until the step's transaction opens; a query reads
+// the database as committed, unless the step wrote before it: then the transaction opens first
+// (`open`), so that the query sees the step's own writes. From then on the step holds the write
+// lock.
+class deferred_sql final : public sql_session {
+  public:
+    deferred_sql(store& st, deferred_writes& writes, const std::function<void()>& open)
+        : store_(st), writes_(writes), open_(open) {}
+
+    void exec(std::string_view sql, const std::vector<json>& params) override {
+        writes_.add([sql = std::string(sql), params](store& s) { s.sql().exec(sql, params); });
+    }
+    std::vector<json> query(std::string_view sql, const std::vector<json>& params) override {
+        if (writes_.pending()) open_();
+        return store_.sql().query(sql, params);
+    }
+
+  private:
+    store& store_;
+    deferred_writes& writes_;
+    const std::function<void()>& open_;
+};
+
+// Thrown out of a step's code when its transaction would open but the process is no longer this
+// program's: the step is abandoned, nothing of it is written.
+struct step_abandoned {};
+
 // What a step sees: the state through its manifest, its arguments, the domain and its SQL.
 class context final : public step_context {
   public:
     context(const json& state, const planned_step& s, const std::string& pid, store& st,
-            domain_access& domain)
-        : state_(state), step_(s), pid_(pid), store_(st), domain_(domain) {}
+            domain_access& domain, sql_session& sql)
+        : state_(state), step_(s), pid_(pid), store_(st), domain_(domain), sql_(sql) {}
 
     const json& state() const override { return state_; }
 
@@ -120,7 +150,7 @@ class context final : public step_context {
 
     std::string_view process_id() const override { return pid_; }
     subscriptions& domain() override { return domain_; }
-    sql_session& db() override { return store_.sql(); }
+    sql_session& db() override { return sql_; }
 
   private:
     const json& state_;
@@ -128,6 +158,7 @@ class context final : public step_context {
     const std::string& pid_;
     store& store_;
     domain_access& domain_;
+    sql_session& sql_;
     std::map<std::string, json, std::less<>> loaded_;
     inline static const json null_ = nullptr;
 };
@@ -434,22 +465,42 @@ bool engine::run_step(process_row& p, const planned_step& s, json& state,
                       const step_observer& observe) {
     auto started = now_iso();
     step_status status = step_status::success;
-    store_.begin();
-    try {
-        if (!still_ours(p)) {  // aborted or taken over meanwhile: leave it to its new owner
+    // Between steps, without the write lock: aborted, taken over or paused meanwhile?
+    auto gone = [&] {
+        if (still_ours(p)) return false;
+        if (auto now = store_.process(p.process_id)) p = *now;  // leave it to its new owner
+        return true;
+    };
+    if (gone()) return false;
+    if (store_.global_lock()) {
+        // Paused between steps: the process stays `running`, owned by no one, so that
+        // `engine resume` (or `resume PID`) can pick it up.
+        store_.begin();
+        if (gone()) {
             store_.rollback();
-            if (auto now = store_.process(p.process_id)) p = *now;
             return false;
         }
-        if (store_.global_lock()) {
-            // Paused between steps: the process stays `running`, owned by no one, so that
-            // `engine resume` (or `resume PID`) can pick it up.
-            p.owner.clear();
-            p.last_status = process_status::running;
-            p.last_modified_at = p.heartbeat_at = now_iso();
-            commit_claimed(p);
-            return false;
+        p.owner.clear();
+        p.last_status = process_status::running;
+        p.last_modified_at = p.heartbeat_at = now_iso();
+        commit_claimed(p);
+        return false;
+    }
+    // The step's transaction, opened once: after the step's code, or when its code queries
+    // what it wrote. Throws step_abandoned when the process is no longer ours.
+    deferred_writes writes;
+    bool open = false;
+    const std::function<void()> open_step = [&] {
+        if (open) return;
+        store_.begin();
+        if (gone()) {
+            store_.rollback();
+            throw step_abandoned{};
         }
+        open = true;
+        writes.open(store_);
+    };
+    try {
         if (!s.runs(state)) {
             status = step_status::skipped;
         } else if (s.k == planned_step::kind::input) {
@@ -465,9 +516,15 @@ bool engine::run_step(process_row& p, const planned_step& s, json& state,
                                      fmt::format("Injected failure in step '{}'", s.name));
                 }
             }
-            domain_access domain(store_, catalog_.model);
-            context ctx(state, s, p.process_id, store_, domain);
+            // The step's own code runs outside any transaction (with group commit, inside the
+            // group's); what it writes waits in `writes`.
+            domain_access domain(store_, catalog_.model, &writes);
+            deferred_sql sql(store_, writes, open_step);
+            context ctx(state, s, p.process_id, store_, domain, sql);
             json result = s.entry->run(ctx);
+            // The step's transaction: its writes, the subscriptions it returns, its row and the
+            // process row, only while the process is still this program's.
+            open_step();
             merge_result(s, state, std::move(result), store_);
             if (auto f = options_.faults.find(s.name);
                 f != options_.faults.end() && f->second.k == fault::kind::crash)
@@ -477,6 +534,7 @@ bool engine::run_step(process_row& p, const planned_step& s, json& state,
             else if (s.name == "abort")
                 status = step_status::abort;
         }
+        open_step();  // a skipped or suspending step: only its row
 
         step_row row = new_row(p.process_id, s.display, s.key, status, options_.reporter,
                                std::move(state), started);
@@ -495,6 +553,8 @@ bool engine::run_step(process_row& p, const planned_step& s, json& state,
             observe(row);
         }
         return goes_on;
+    } catch (const step_abandoned&) {
+        return false;  // nothing was written; `p` holds the process as its new owner left it
     } catch (const step_error& e) {
         store_.rollback();
         record_failure(p, s, started, e.class_name(), e.what(), observe);

@@ -45,6 +45,10 @@ class subscription_store {
     // `block.field`). create() stores a new `initial` subscription and returns its model.
     virtual std::optional<json> load_subscription(const std::string& subscription_id) = 0;
     virtual void save_subscription(const json& model) = 0;
+    // The model create_subscription() would store, built without storing it: save_subscription()
+    // stores it.
+    virtual json new_subscription(const std::string& product_id,
+                                  const std::string& customer_id) = 0;
     virtual json create_subscription(const std::string& product_id,
                                      const std::string& customer_id) = 0;
     virtual std::optional<subscription_row> subscription(const std::string& subscription_id) = 0;

@@ -80,9 +80,25 @@ TEST_CASE("create_user_group makes an active, provisioned group") {
         "SELECT group_id, group_name FROM provisioned_groups WHERE subscription_id = '" + id + "'");
     REQUIRE(provisioned.size() == 1);
     CHECK(provisioned[0]["group_id"] == group_id);
-    // Deterministic: the same name gives the same id.
+    // A second group of the same name is another group, with an id of its own.
     auto again = s.create_group("Group One");
-    CHECK(s.run({"subscription", again, "--json"}).json()["user_group"]["group_id"] == group_id);
+    CHECK(s.run({"subscription", again, "--json"}).json()["user_group"]["group_id"] != group_id);
+}
+
+TEST_CASE("renaming one of two groups of the same name renames that one only") {
+    sandbox s;
+    auto first = s.create_group("Twins");
+    auto second = s.create_group("Twins");
+    auto r = s.run({"start", "modify_user_group", "--input",
+                    pages({{{"subscription_id", first}}, {{"group_name", "Renamed"}}}).dump(),
+                    "--json"});
+    REQUIRE(r.code == 0);
+    CHECK(s.run({"subscription", first, "--json"}).json()["user_group"]["group_name"] == "Renamed");
+    CHECK(s.run({"subscription", second, "--json"}).json()["user_group"]["group_name"] == "Twins");
+    auto rows = s.query("SELECT subscription_id, group_name FROM provisioned_groups ORDER BY 1");
+    REQUIRE(rows.size() == 2);
+    for (const auto& row : rows)
+        CHECK(row["group_name"] == (row["subscription_id"] == first ? "Renamed" : "Twins"));
 }
 
 TEST_CASE("terminate_user_group: the form, the steps, the terminated subscription") {

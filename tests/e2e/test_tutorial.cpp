@@ -50,7 +50,8 @@ TEST_CASE("create Group One and rename it to Group One Modified") {
     CHECK(props["group_id"]["default"] == group_id);
 
     auto changed_id = start(s, "modify_user_group",
-                            {{{"subscription_id", group}}, {{"group_name", "x"}, {"group_id", 1}}});
+                            {{{"subscription_id", group}},
+                             {{"group_name", "x"}, {"group_id", group_id.get<int>() + 1}}});
     CHECK(changed_id.code == 2);
     CHECK(changed_id.err.find("group_id:") != std::string::npos);
 

@@ -53,6 +53,9 @@ void register_user_steps(wfrun::registry& r) {
         " username TEXT NOT NULL,"
         " age INTEGER,"
         " provisioned_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)");
+    r.add_schema(
+        "CREATE UNIQUE INDEX IF NOT EXISTS provisioned_users_user_id"
+        " ON provisioned_users (user_id)");
 
     r.add(
         {.name = "initialize_subscription",
@@ -75,7 +78,7 @@ void register_user_steps(wfrun::registry& r) {
           [](step_context& ctx) -> json {
               json subscription = ctx.get("subscription");
               const auto& username = ctx.get("username").get_ref<const std::string&>();
-              auto user_id = stable_id(username);
+              auto user_id = next_id(ctx.db(), "provisioned_users", "user_id");
               ctx.db().exec(
                   "INSERT INTO provisioned_users (subscription_id, user_id, username, age) VALUES "
                   "(?, ?, ?, ?)",

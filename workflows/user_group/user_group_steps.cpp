@@ -18,7 +18,7 @@ const wfrun::key_spec subscription_key{"subscription", value_type::subscription}
 
 std::int64_t provision_group(wfrun::sql_session& db, const std::string& subscription_id,
                              const std::string& group_name) {
-    auto group_id = stable_id(group_name);
+    auto group_id = next_id(db, "provisioned_groups", "group_id");
     db.exec(
         "INSERT INTO provisioned_groups (subscription_id, group_id, group_name) VALUES (?, ?, ?)",
         {subscription_id, group_id, group_name});
@@ -50,6 +50,9 @@ void register_user_group_steps(wfrun::registry& r) {
         " group_id INTEGER NOT NULL,"
         " group_name TEXT NOT NULL,"
         " provisioned_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)");
+    r.add_schema(
+        "CREATE UNIQUE INDEX IF NOT EXISTS provisioned_groups_group_id"
+        " ON provisioned_groups (group_id)");
 
     r.add(
         {.name = "initialize_subscription",

@@ -91,9 +91,13 @@ class step_error : public std::runtime_error {
 step_error value_error(const std::string& message);
 step_error key_error(const std::string& message);
 
-// Statements and queries on the step's own tables, inside the step's transaction: whatever a
-// step writes here commits together with its log row, or not at all. Rows come back as objects
-// keyed by column name.
+// Statements and queries on the step's own tables: whatever a step writes here commits together
+// with its log row, or not at all. A step's code runs without the store's write lock, so that a
+// slow step holds up no other process or command: its statements wait, in order, until the
+// step's transaction opens when its code returns. A query after a statement of the same step
+// opens that transaction first, so that it sees the step's own writes (and from then on the
+// step holds the lock); a query before any statement reads what is committed. Rows come back as
+// objects keyed by column name.
 //
 // The placeholder style, the same on every store backend: one bare `?` per parameter, bound to
 // `params` in order (`WHERE a = ? AND b = ?` with {a, b}). Numbered or named placeholders (`?1`,

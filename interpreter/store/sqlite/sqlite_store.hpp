@@ -47,6 +47,7 @@ class sqlite_store final : public store {
 
     std::optional<json> load_subscription(const std::string& subscription_id) override;
     void save_subscription(const json& model) override;
+    json new_subscription(const std::string& product_id, const std::string& customer_id) override;
     json create_subscription(const std::string& product_id,
                              const std::string& customer_id) override;
     std::optional<subscription_row> subscription(const std::string& subscription_id) override;

@@ -379,6 +379,10 @@ void sqlite_store::impl::save_subscription(const json& model) {
     scope.commit();
 }
 
+json sqlite_store::new_subscription(const std::string& product_id, const std::string& customer_id) {
+    return new_subscription_model(impl_->require_catalog(), product_id, customer_id);
+}
+
 json sqlite_store::create_subscription(const std::string& product_id,
                                        const std::string& customer_id) {
     json m = new_subscription_model(impl_->require_catalog(), product_id, customer_id);
