@@ -1,6 +1,9 @@
 // End-to-end test harness: runs build/wfrun in a shell with its output captured in files.
 #include "harness.hpp"
 
+#include <atomic>
+#include <cstdio>
+
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -46,8 +49,13 @@ sandbox::~sandbox() {
 
 result sandbox::run(const std::vector<std::string>& args, const std::string& input,
                     const std::vector<std::string>& env) const {
+    // Files of their own, so that runs from several threads do not mix their output.
+    static std::atomic<int> runs{0};
+    const std::string tag = std::to_string(++runs);
+    const std::string in_file = "stdin." + tag, out_file = "stdout." + tag,
+                      err_file = "stderr." + tag;
     {
-        std::ofstream in(dir_ + "/stdin");
+        std::ofstream in(dir_ + "/" + in_file);
         in << input;
     }
     std::string cmd = "cd " + quote(dir_) + " && env NO_COLOR=1 WFRUN_DB=" + quote(db()) +
@@ -55,12 +63,13 @@ result sandbox::run(const std::vector<std::string>& args, const std::string& inp
     for (const auto& e : env) cmd += " " + quote(e);
     cmd += " " + quote(WFRUN_BINARY);
     for (const auto& a : args) cmd += " " + quote(a);
-    cmd += " <stdin >stdout 2>stderr";
+    cmd += " <" + in_file + " >" + out_file + " 2>" + err_file;
     int status = std::system(cmd.c_str());
     result r;
     r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.out = slurp(dir_ + "/stdout");
-    r.err = slurp(dir_ + "/stderr");
+    r.out = slurp(dir_ + "/" + out_file);
+    r.err = slurp(dir_ + "/" + err_file);
+    for (const auto* f : {&in_file, &out_file, &err_file}) std::remove((dir_ + "/" + *f).c_str());
     return r;
 }
 

@@ -5,9 +5,11 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <set>
 #include <sstream>
@@ -76,27 +78,6 @@ std::string quote(const std::string& s) {
 }
 
 // Runs wfrun in the sandbox with its own output files, so that several can run at once.
-e2e::result run_alone(const sandbox& s, const std::vector<std::string>& args,
-                      const std::string& tag) {
-    std::string cmd = "cd " + quote(s.dir()) + " && env NO_COLOR=1 WFRUN_DB=" + quote(s.db()) +
-                      " WFRUN_WORKFLOWS=" + quote(std::string(WFRUN_SOURCE_DIR) + "/workflows") +
-                      " " + quote(WFRUN_BINARY);
-    for (const auto& a : args) cmd += " " + quote(a);
-    cmd += " </dev/null >out." + tag + " 2>err." + tag;
-    int status = std::system(cmd.c_str());
-    auto slurp = [&](const std::string& name) {
-        std::ifstream in(s.dir() + "/" + name);
-        std::stringstream ss;
-        ss << in.rdbuf();
-        return ss.str();
-    };
-    e2e::result r;
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.out = slurp("out." + tag);
-    r.err = slurp("err." + tag);
-    return r;
-}
-
 json processes_of(const sandbox& s, const std::string& group) {
     return s.query(
         "SELECT p.pid, p.last_status FROM processes p JOIN processes_subscriptions ps ON ps.pid = "
@@ -236,12 +217,10 @@ TEST_CASE(
         auto group = s.create_group("Group " + std::to_string(round));
         e2e::result a, b;
         std::thread ta([&] {
-            a = run_alone(s, {"start", "terminate_user_group", "--input", terminate_input(group)},
-                          "a");
+            a = s.run({"start", "terminate_user_group", "--input", terminate_input(group)});
         });
         std::thread tb([&] {
-            b = run_alone(s, {"start", "terminate_user_group", "--input", terminate_input(group)},
-                          "b");
+            b = s.run({"start", "terminate_user_group", "--input", terminate_input(group)});
         });
         ta.join();
         tb.join();
@@ -427,4 +406,128 @@ TEST_CASE(
             1);
     }
     CHECK(s.query("PRAGMA integrity_check")[0]["integrity_check"] == "ok");
+}
+
+namespace {
+
+// The process of `workflow` as `ps --json` lists it, once `ready` holds for it (polled, up to a
+// minute); null when it never does.
+json wait_for_process(const sandbox& s, const std::string& workflow,
+                      const std::function<bool(const json&)>& ready) {
+    for (int i = 0; i < 1200; ++i) {
+        auto r = s.run({"ps", "--json"});
+        if (r.code == 0)
+            for (const auto& p : r.json())
+                if (p["workflow_name"] == workflow && ready(p)) return p;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return nullptr;
+}
+
+// Runs a terminate of `group` whose deprovisioning takes `delay`, in the background; returns once
+// the process is inside that step.
+struct slow_terminate {
+    const sandbox& s;
+    e2e::result outcome;
+    std::thread runner;
+    json process;
+
+    slow_terminate(const sandbox& box, const std::string& group, const std::string& delay)
+        : s(box) {
+        runner = std::thread([this, group, delay] {
+            outcome = s.run(
+                {"start", "terminate_user_group", "--input", terminate_input(group), "--json"}, "",
+                {"WFRUN_FAULT=deprovision_user_group=delay:" + delay});
+        });
+        process = wait_for_process(s, "terminate_user_group", [](const json& p) {
+            return p["last_status"] == "running" && p["last_step"] == "Lock subscription";
+        });
+    }
+    ~slow_terminate() {
+        if (runner.joinable()) runner.join();
+    }
+    e2e::result finish() {
+        runner.join();
+        return outcome;
+    }
+    std::string id() const { return process["process_id"].get<std::string>(); }
+    // The process's step rows as "name status" (not the steps still to come).
+    std::vector<std::string> rows() const {
+        std::vector<std::string> out;
+        const json shown = s.run({"show", id(), "--json"}).json();
+        for (const auto& step : shown["steps"])
+            if (step["status"] != "pending")
+                out.push_back(step["name"].get<std::string>() + " " +
+                              step["status"].get<std::string>());
+        return out;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("a slow step holds up no one: reads answer, another subscription's terminate runs") {
+    sandbox s;
+    auto slow_group = s.create_group("Slow");
+    auto other_group = s.create_group("Other");
+    slow_terminate slow(s, slow_group, "8s");
+    REQUIRE(!slow.process.is_null());
+
+    auto ps = s.run({"ps"});
+    CHECK(ps.code == 0);
+    CHECK(s.run({"engine", "status"}).code == 0);
+    CHECK(s.run({"subscriptions"}).code == 0);
+    auto other =
+        s.run({"start", "terminate_user_group", "--input", terminate_input(other_group), "--json"});
+    INFO(other.err);
+    CHECK(other.code == 0);
+    CHECK(other.json()["status"] == "completed");
+    // All of that happened while the slow step was still running.
+    auto still = s.run({"show", slow.id(), "--json"}).json();
+    CHECK(still["last_status"] == "running");
+    CHECK(still["last_step"] == "Lock subscription");
+    for (const auto* out : {&ps.err, &other.err})
+        CHECK(out->find("database is locked") == std::string::npos);
+
+    auto done = slow.finish();
+    CHECK(done.code == 0);
+    CHECK(done.json()["status"] == "completed");
+}
+
+TEST_CASE("abort during a slow step takes effect at once; the step's work is not kept") {
+    sandbox s;
+    auto group = s.create_group("Aborted while busy");
+    slow_terminate slow(s, group, "4s");
+    REQUIRE(!slow.process.is_null());
+
+    auto abort = s.run({"abort", slow.id()});
+    INFO(abort.err);
+    CHECK(abort.code == 0);
+    CHECK(s.run({"show", slow.id(), "--json"}).json()["last_status"] == "aborted");
+    slow.finish();  // the slow step ends and finds the process is no longer its own
+    auto rows = slow.rows();
+    REQUIRE(!rows.empty());
+    CHECK(rows.back() == "User Aborted abort");
+    CHECK(std::find(rows.begin(), rows.end(), "Deprovision user group success") == rows.end());
+    // The deprovisioning was not committed: the group is still provisioned.
+    CHECK(s.query("SELECT COUNT(*) AS n FROM provisioned_groups WHERE subscription_id = '" + group +
+                  "'")[0]["n"] == 1);
+}
+
+TEST_CASE("engine pause during a slow step stops the process at the end of that step") {
+    sandbox s;
+    auto group = s.create_group("Paused while busy");
+    slow_terminate slow(s, group, "4s");
+    REQUIRE(!slow.process.is_null());
+
+    auto pause = s.run({"engine", "pause"});
+    INFO(pause.err);
+    CHECK(pause.code == 0);
+    slow.finish();
+    auto shown = s.run({"show", slow.id(), "--json"}).json();
+    CHECK(shown["last_status"] == "running");  // paused between steps, for engine resume
+    auto rows = slow.rows();
+    REQUIRE(!rows.empty());
+    CHECK(rows.back() == "Deprovision user group success");  // the running step finished
+    CHECK(s.run({"engine", "resume"}).code == 0);
+    CHECK(s.run({"show", slow.id(), "--json"}).json()["last_status"] == "completed");
 }
