@@ -3,7 +3,9 @@
 // (What a crash in the middle of a batch leaves is in test_durability.cpp.)
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 #include "harness.hpp"
 
@@ -216,4 +218,34 @@ TEST_CASE("start --batch: bad usage exits 2 and starts nothing") {
     CHECK(paused.err == "Engine is locked cannot accept changes on processes at this time\n");
 
     CHECK(count(s, "processes") == 0);
+}
+
+TEST_CASE("engine pause during a batch is heard at the next group, not at the batch's end") {
+    sandbox s;
+    auto product = s.product_id("User Group");
+    std::vector<std::string> lines;
+    const int total = 2000;
+    for (int i = 1; i <= total; ++i) lines.push_back(create_line(product, "G" + std::to_string(i)));
+    auto file = write_lines(s, "many.jsonl", lines);
+
+    e2e::result batch;
+    // Each start takes a few milliseconds longer, so that the batch runs for many seconds.
+    std::thread runner([&] {
+        batch = s.run({"start", "create_user_group", "--batch", file}, "",
+                      {"WFRUN_FAULT=init=delay:5ms"});
+    });
+    // Once the batch has committed something, pause the engine.
+    for (int i = 0; i < 1200 && count(s, "processes") == 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    auto pause = s.run({"engine", "pause"});
+    auto started_at_pause = count(s, "processes");
+    runner.join();
+    INFO(pause.err);
+    CHECK(pause.code == 0);
+    CHECK(pause.err.find("database is locked") == std::string::npos);
+    // The batch stopped starting processes soon after the pause: most lines were refused.
+    auto started = count(s, "processes");
+    CHECK(started < static_cast<std::size_t>(total));
+    CHECK(started <= started_at_pause + 200);
+    CHECK(batch.code != 0);
 }

@@ -493,7 +493,7 @@ TEST_CASE("a slow step holds up no one: reads answer, another subscription's ter
     CHECK(done.json()["status"] == "completed");
 }
 
-TEST_CASE("abort during a slow step takes effect at once; the step's work is not kept") {
+TEST_CASE("abort during a slow step takes effect at once, and the step's work is not kept") {
     sandbox s;
     auto group = s.create_group("Aborted while busy");
     slow_terminate slow(s, group, "4s");

@@ -277,6 +277,7 @@ cached_statement database::prepare_cached(std::string_view sql) {
 void database::busy_timeout(int milliseconds) {
     int rc = sqlite3_busy_timeout(db_, milliseconds);
     if (rc != SQLITE_OK) throw error(rc, last_error());
+    busy_timeout_ms_ = milliseconds;
 }
 
 std::string database::last_error() const {

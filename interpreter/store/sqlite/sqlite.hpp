@@ -146,6 +146,7 @@ class database {
     // The cached statement for `sql`, compiled on first use.
     cached_statement prepare_cached(std::string_view sql);
     void busy_timeout(int milliseconds);
+    int busy_timeout() const { return busy_timeout_ms_; }
 
     std::string last_error() const;
     int last_error_code() const;
@@ -168,6 +169,7 @@ class database {
     };
 
     sqlite3* db_ = nullptr;
+    int busy_timeout_ms_ = 0;
     std::unordered_map<std::string, entry, text_hash, std::equal_to<>> cache_;
 };
 

@@ -90,6 +90,24 @@ void sqlite_store::impl::begin() {
 
 void sqlite_store::impl::begin_immediate() {
     if (db.in_transaction()) throw store_error("a transaction is already open");
+    // Takes turns with other writers (writer_turns.hpp): first let a waiting one in, then ask
+    // for the lock without waiting; when it is taken, wait for it holding the turn.
+    turns.wait_for_waiters();
+    const int timeout = db.busy_timeout();
+    db.busy_timeout(0);
+    try {
+        st("BEGIN IMMEDIATE")->run();
+        db.busy_timeout(timeout);
+        return;
+    } catch (const sqlite::error& e) {
+        db.busy_timeout(timeout);
+        if (e.primary() != SQLITE_BUSY) throw;
+    }
+    turns.announce();
+    struct letting_go {
+        const sqlite_detail::writer_turns& t;
+        ~letting_go() { t.let_go(); }
+    } holding{turns};
     // The busy timeout has already waited inside each attempt; a few more attempts ride
     // out a long checkpoint or a writer that held the lock a little longer.
     for (int attempt = 0;; ++attempt) {

@@ -16,6 +16,7 @@
 #include "interpreter/store/domain_mapping.hpp"
 #include "interpreter/store/sqlite/sqlite.hpp"
 #include "interpreter/store/sqlite/sqlite_store.hpp"
+#include "interpreter/store/sqlite/writer_turns.hpp"
 
 namespace wfrun {
 
@@ -63,6 +64,7 @@ struct sqlite_store::impl {
 
     std::string path;
     sqlite::database db;
+    sqlite_detail::writer_turns turns{path};
     sqlite_detail::session session_sql;
     std::unique_ptr<catalog_index> cat;
 
