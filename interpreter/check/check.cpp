@@ -121,10 +121,12 @@ void check_nesting(context& ctx) {
     std::set<std::string_view> used;
     for (const auto& [name, w] : ctx.c.workflows)
         for_each_element(w->steps, [&](const ast::element& e) { used.insert(e.name); });
-    for (const auto& [name, ch] : ctx.c.chains)
-        for_each_element(ch->body, [&](const ast::element& e) {
+    for (const auto& entry : ctx.c.chains) {  // no structured binding: the lambda uses the name
+        const std::string& name = entry.first;
+        for_each_element(entry.second->body, [&](const ast::element& e) {
             if (e.name != name) used.insert(e.name);
         });
+    }
     for (const auto& [name, ch] : ctx.c.chains)
         if (!used.count(name) && counter.depth(ch->body) > max_nesting_depth)
             report(*counter.too_deep(), fmt::format("chain '{}'", name));
