@@ -4,7 +4,9 @@
 // cli/wfrun_main.cpp; a project with its own steps writes its own few-line main().
 #include <cstdlib>
 #include <iostream>
+#include <iterator>
 #include <optional>
+#include <string>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -13,13 +15,15 @@
 
 #include "cli/catalog_path.hpp"
 #include "cli/commands.hpp"
+#include "interpreter/util/json_input.hpp"
 #include "stdlib/builtin_steps.hpp"
 
 namespace wfrun::cli {
 
 json read_input(const std::string& text) {
-    if (text == "-") return json::parse(std::cin);
-    return json::parse(text);
+    if (text != "-") return parse_json_input(text, "--input");
+    const std::string all{std::istreambuf_iterator<char>(std::cin), {}};
+    return parse_json_input(all, "--input");
 }
 
 bool app::load_catalog() {

@@ -10,10 +10,8 @@
 #pragma once
 
 #include <algorithm>
-#include <charconv>
 #include <cstdint>
 #include <cstring>
-#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -23,12 +21,34 @@
 
 #include "grammar/ast.hpp"
 #include "grammar/grammar.hpp"
+#include "grammar/numbers.hpp"
 
 namespace wfrun::grammar {
 
 // How deep parentheses, `if`, `group`, lists and type arguments may nest. The parser recurses
-// once per level, so without a limit a hostile file could exhaust the stack.
+// once per level, so without a limit a hostile file could exhaust the stack; a deeper level is
+// error E118 at its position (docs/lint-codes.md).
 inline constexpr std::size_t max_nesting = 64;
+
+// A syntax error that has a code of its own instead of E001: nesting beyond max_nesting (E118),
+// a number that does not fit (E119). parse.cpp reports it under `code`.
+struct coded_parse_error : p::parse_error {
+    template <typename ParseInput>
+    coded_parse_error(const char* c, const std::string& message, const ParseInput& in)
+        : p::parse_error(message, in), code(c) {}
+    const char* code;
+};
+
+// Throws E118 when one more level would nest deeper than max_nesting.
+template <typename ParseInput>
+void check_nesting(std::size_t depth, const ParseInput& in) {
+    if (depth >= max_nesting) {
+        throw coded_parse_error("E118",
+                                "nesting too deep: parentheses, 'if', 'group', lists and type "
+                                "arguments nest at most 64 levels",
+                                in);
+    }
+}
 
 // What every action may need besides the node it builds.
 //
@@ -193,9 +213,7 @@ struct node_scope : p::maybe_nothing {
               template <typename...> class Control, typename ParseInput, typename Parent>
     [[nodiscard]] static bool match(ParseInput& in, Parent& parent, context& ctx) {
         if constexpr (Nests) {
-            if (ctx.depth >= max_nesting) {
-                throw p::parse_error("nesting too deep (more than 64 levels)", in);
-            }
+            check_nesting(ctx.depth, in);
         }
         const nesting_guard guard(Nests ? &ctx.depth : nullptr);
         Node node;
@@ -219,9 +237,7 @@ struct list_node_scope : p::maybe_nothing {
               template <typename...> class Control, typename ParseInput, typename Parent>
     [[nodiscard]] static bool match(ParseInput& in, Parent& parent, context& ctx) {
         if constexpr (Nests) {
-            if (ctx.depth >= max_nesting) {
-                throw p::parse_error("nesting too deep (more than 64 levels)", in);
-            }
+            check_nesting(ctx.depth, in);
         }
         const nesting_guard guard(Nests ? &ctx.depth : nullptr);
         auto& list = Action<Rule>::list(parent);
@@ -271,10 +287,15 @@ struct action<integer_literal> {
     static void apply(const ActionInput& in, ast::value& v, context& /*unused*/) {
         v.k = ast::value::kind::integer;
         v.source = in.string();
-        const auto [end, ec] = std::from_chars(in.begin(), in.end(), v.number);
-        if (ec != std::errc() || end != in.end()) {
-            throw p::parse_error("integer out of range: " + v.source, in);
+        const auto n = parse_int64(v.source);
+        if (!n) {
+            throw coded_parse_error("E119",
+                                    "integer out of range: " + v.source +
+                                        " does not fit a 64-bit integer "
+                                        "(-9223372036854775808 to 9223372036854775807)",
+                                    in);
         }
+        v.number = *n;
     }
 };
 
@@ -284,19 +305,14 @@ struct action<duration_literal> {
     static void apply(const ActionInput& in, ast::value& v, context& /*unused*/) {
         v.k = ast::value::kind::duration;
         v.source = in.string();
-        const std::string_view s = v.source;
-        const std::size_t digits = s.find_first_not_of("0123456789");
-        const std::string_view unit = s.substr(digits);
-        const std::int64_t scale = unit == "ms"  ? 1
-                                   : unit == "s" ? 1000
-                                   : unit == "m" ? 60'000
-                                                 : 3'600'000;
-        std::int64_t n = 0;
-        const auto [end, ec] = std::from_chars(s.data(), s.data() + digits, n);
-        if (ec != std::errc() || n > std::numeric_limits<std::int64_t>::max() / scale) {
-            throw p::parse_error("duration out of range: " + v.source, in);
+        const auto ms = duration_to_ms(v.source);
+        if (!ms) {
+            throw coded_parse_error("E119",
+                                    "duration out of range: " + v.source +
+                                        " is more milliseconds than a 64-bit integer holds",
+                                    in);
         }
-        v.number = n * scale;
+        v.number = *ms;
     }
 };
 

@@ -1,6 +1,7 @@
 // Runs the grammar with its actions over a source text and turns the first syntax error into a
-// diagnostic. This is the only place that catches PEGTL's exceptions: callers of parse_source
-// and parse_file never see one.
+// diagnostic (E001, or the code of a coded_parse_error: E118 nesting, E119 numbers). This is
+// the only place that catches PEGTL's exceptions: callers of parse_source and parse_file never
+// see one.
 #include "grammar/parse.hpp"
 
 #include <cerrno>
@@ -77,8 +78,11 @@ parse_result parse_source(const std::string& path, std::string_view source) {
             line = e.positions().front().line;
             column = e.positions().front().column;
         }
-        result.diagnostics.push_back(
-            make_error(file_name, line, column, "E001", std::string(e.message())));
+        // Nesting too deep and numbers out of range have codes of their own.
+        const auto* coded = dynamic_cast<const grammar::coded_parse_error*>(&e);
+        result.diagnostics.push_back(make_error(file_name, line, column,
+                                                coded != nullptr ? coded->code : "E001",
+                                                std::string(e.message())));
     }
     return result;
 }

@@ -40,9 +40,13 @@ void for_each_chain(const catalog& c, F&& f) {
 // The most elements a workflow's chain may expand to, named chains expanded (E113).
 inline constexpr std::size_t max_expanded_steps = 100'000;
 
-// The deepest that named chains are expanded inside one another; a deeper use is treated as a
-// chain that uses itself. It bounds the walker's recursion; resolve reports it (E110).
-inline constexpr std::size_t max_chain_depth = 1000;
+// How deep an element may sit inside blocks (`if`, groups, step groups) and named-chain uses,
+// counted together along one path with named chains expanded. The walker recurses once per
+// level and goes no deeper: a block or use beyond it is handed to on_too_deep instead of being
+// walked, so that no catalog can exhaust the stack: the sanitizer build, whose frames are
+// several times larger, lints, plans and draws a chain 1000 levels deep within 1 MB of stack,
+// an eighth of the usual 8 MB. check reports it (E118).
+inline constexpr std::size_t max_nesting_depth = 1000;
 
 // Walks a chain with named chains expanded in place. `Derived` hides the hooks it needs:
 //
@@ -54,8 +58,10 @@ inline constexpr std::size_t max_chain_depth = 1000;
 //   enter_chain(use, decl)  a use of named chain `decl`, before its body; returns whether to
 //                           walk the body (false: the pass already knows what it holds);
 //   leave_chain(use, decl)  ... after its body (only when it was walked);
-//   on_cycle(use)           a use of a named chain that is being expanded already, or deeper
-//                           than max_chain_depth; its body is not walked.
+//   on_cycle(use)           a use of a named chain that is being expanded already; its body is
+//                           not walked;
+//   on_too_deep(e)          a block or named-chain use whose body would sit deeper than
+//                           max_nesting_depth; its body is not walked.
 //
 // While a hook runs, enclosing() holds the blocks and named-chain uses around the element,
 // outermost first, and expanding() the named chains being expanded.
@@ -89,6 +95,7 @@ class chain_walker {
     bool enter_chain(const ast::element&, const ast::chain_decl&) { return true; }
     void leave_chain(const ast::element&, const ast::chain_decl&) {}
     void on_cycle(const ast::element&) {}
+    void on_too_deep(const ast::element&) {}
 
   private:
     Derived& self() { return static_cast<Derived&>(*this); }
@@ -103,9 +110,12 @@ class chain_walker {
                     break;
                 }
                 const ast::chain_decl& decl = *named->second;
-                if (expanding_.size() >= max_chain_depth ||
-                    std::find(expanding_.begin(), expanding_.end(), &decl) != expanding_.end()) {
+                if (std::find(expanding_.begin(), expanding_.end(), &decl) != expanding_.end()) {
                     self().on_cycle(e);
+                    break;
+                }
+                if (enclosing_.size() >= max_nesting_depth) {
+                    self().on_too_deep(e);
                     break;
                 }
                 if (!self().enter_chain(e, decl)) break;
@@ -123,6 +133,10 @@ class chain_walker {
             case ast::element::kind::conditional:
             case ast::element::kind::group:
             case ast::element::kind::step_group:
+                if (enclosing_.size() >= max_nesting_depth) {
+                    self().on_too_deep(e);
+                    break;
+                }
                 self().enter_block(e);
                 enclosing_.push_back(&e);
                 walk(e.body);
@@ -175,6 +189,60 @@ class expansion_counter : public chain_walker<expansion_counter> {
     std::size_t limit_;
     std::vector<std::size_t> counts_;  // one per named chain being counted, and the outermost
     std::map<const ast::chain_decl*, std::size_t> sizes_;
+};
+
+// How deep a chain nests: the most blocks and named-chain uses around any of its elements, named
+// chains expanded, or max_nesting_depth + 1 when some element sits deeper than the walker goes.
+// Each named chain's own depth is found once and remembered, so this is linear in the size of
+// the catalog however often chains use one another. `too_deep` receives the element at which the
+// limit is first crossed (E118 is check's).
+class nesting_counter : public chain_walker<nesting_counter> {
+  public:
+    explicit nesting_counter(const catalog& c) : chain_walker(c) {}
+
+    std::size_t depth(const ast::chain& chain) {
+        frames_.assign(1, frame{});
+        too_deep_ = nullptr;
+        walk(chain);
+        return frames_.back().deepest;
+    }
+
+    // The element at which the last chain counted crossed the limit, or nullptr.
+    const ast::element* too_deep() const { return too_deep_; }
+
+    void on_element(const ast::element& e) { note(enclosing().size(), e); }
+    bool enter_chain(const ast::element& use, const ast::chain_decl& decl) {
+        const std::size_t inside = enclosing().size() + 1;  // the depth of the body's elements
+        if (auto it = depths_.find(&decl); it != depths_.end()) {
+            note(inside + it->second, use);
+            return false;
+        }
+        frames_.push_back({inside, inside});
+        return true;
+    }
+    void leave_chain(const ast::element& use, const ast::chain_decl& decl) {
+        const frame f = frames_.back();
+        frames_.pop_back();
+        depths_.emplace(&decl, f.deepest - f.base);
+        note(f.deepest, use);
+    }
+    void on_too_deep(const ast::element& e) { note(max_nesting_depth + 1, e); }
+
+  private:
+    struct frame {
+        std::size_t base = 0;     // the depth of the named chain's own elements
+        std::size_t deepest = 0;  // the deepest element met in it so far
+    };
+
+    void note(std::size_t depth, const ast::element& at) {
+        depth = std::min(depth, max_nesting_depth + 1);
+        if (depth > max_nesting_depth && too_deep_ == nullptr) too_deep_ = &at;
+        frames_.back().deepest = std::max(frames_.back().deepest, depth);
+    }
+
+    std::vector<frame> frames_;  // one per named chain being counted, and the outermost
+    std::map<const ast::chain_decl*, std::size_t> depths_;  // below each chain's own elements
+    const ast::element* too_deep_ = nullptr;
 };
 
 }  // namespace wfrun

@@ -1,14 +1,17 @@
 // Check: rules about the shape of what resolved. Each rule is its own pass over the catalog and
 // reports with its own code; check() runs them in order. This file holds the expanded chain the
 // passes share (built with the catalog's chain walker) and the rules about a chain's outline (E106,
-// E113), declarations (E107 for fields), options (E105), TERMINATE workflows (W104) and what
+// E113, E118), declarations (E107 for fields), options (E105), TERMINATE workflows (W104) and what
 // nothing uses (W105, W106). The rules about the state live in check_state.cpp, those about the
 // subscription's lock and lifecycle in check_lock.cpp.
 #include <map>
+#include <set>
+#include <string>
 #include <string_view>
 
 #include <fmt/format.h>
 
+#include "grammar/numbers.hpp"
 #include "interpreter/catalog/walk.hpp"
 #include "interpreter/check/passes.hpp"
 
@@ -68,20 +71,6 @@ class expander : public chain_walker<expander> {
     int conditional_depth_ = 0;
 };
 
-// The named chains that workflows use, directly or through other chains.
-class chain_users : public chain_walker<chain_users> {
-  public:
-    chain_users(const catalog& c, std::set<std::string>& used) : chain_walker(c), used_(used) {}
-
-    // A chain's body is walked the first time it is met; what it uses is known after that.
-    bool enter_chain(const ast::element& use, const ast::chain_decl&) {
-        return used_.insert(use.name).second;
-    }
-
-  private:
-    std::set<std::string>& used_;
-};
-
 bool is_step(const ast::element& e, std::string_view name) {
     return e.k == ast::element::kind::step && e.name == name;
 }
@@ -109,6 +98,38 @@ void check_expansion(context& ctx) {
                    fmt::format("the chain of workflow '{}' expands to more than {} steps", *w.name,
                                max_expanded_steps));
     }
+}
+
+// E118: blocks and named-chain uses nested deeper than the walkers go (max_nesting_depth), in a
+// workflow or in a named chain no workflow uses. The parser bounds the nesting within one chain
+// (grammar's max_nesting); only named chains expanded inside one another can go deeper.
+void check_nesting(context& ctx) {
+    nesting_counter counter(ctx.c);
+    auto report = [&](const ast::element& at, const std::string& where) {
+        ctx.report(at.pos, severity::error, "E118",
+                   fmt::format("nesting too deep in {}: blocks and named-chain uses nest at most "
+                               "{} levels, named chains expanded",
+                               where, max_nesting_depth));
+    };
+    for (auto& w : ctx.workflows) {
+        if (counter.depth(w.decl->steps) <= max_nesting_depth) continue;
+        w.too_deep = true;
+        report(*counter.too_deep(), fmt::format("workflow '{}'", *w.name));
+    }
+    // A named chain that nothing uses is checked on its own; one that another chain uses is
+    // checked where it is used, so that a long line of chains is reported once, not per chain.
+    std::set<std::string_view> used;
+    for (const auto& [name, w] : ctx.c.workflows)
+        for_each_element(w->steps, [&](const ast::element& e) { used.insert(e.name); });
+    for (const auto& entry : ctx.c.chains) {  // no structured binding: the lambda uses the name
+        const std::string& name = entry.first;
+        for_each_element(entry.second->body, [&](const ast::element& e) {
+            if (e.name != name) used.insert(e.name);
+        });
+    }
+    for (const auto& [name, ch] : ctx.c.chains)
+        if (!used.count(name) && counter.depth(ch->body) > max_nesting_depth)
+            report(*counter.too_deep(), fmt::format("chain '{}'", name));
 }
 
 // E106: a workflow's chain starts with `init`, ends with `done`, and has nothing after `done`.
@@ -178,11 +199,22 @@ void check_duplicate_fields(context& ctx) {
     }
 }
 
-// E105: the arguments of retry(...) and timeout(...).
+// E105 and E119: the arguments of retry(...) and timeout(...), their kinds and their ranges.
 void check_options(context& ctx) {
     using k = ast::value::kind;
     auto bad = [&](const ast::position& pos, std::string message) {
         ctx.report(pos, severity::error, "E105", std::move(message));
+    };
+    // E119: a number of the right kind outside the range the engine takes (plan.hpp).
+    auto in_range = [&](const ast::value& v, const char* what, std::int64_t low,
+                        std::int64_t high) {
+        if (v.number >= low && v.number <= high) return;
+        auto text = [&](std::int64_t n) {
+            return v.k == k::duration ? duration_text(n) : std::to_string(n);
+        };
+        ctx.report(v.pos, severity::error, "E119",
+                   fmt::format("'{}' is {}, out of range: it takes {} to {}", what, v.source,
+                               text(low), text(high)));
     };
     auto check_then = [&](const ast::argument& a) {
         if ((a.val.k != k::name && a.val.k != k::string) ||
@@ -199,13 +231,18 @@ void check_options(context& ctx) {
             }
             if (o.name == "retry") {
                 if (a.key == "attempts" || a.key == "backoff") {
-                    if (a.val.k != k::integer || a.val.number < 1)
-                        bad(a.val.pos,
-                            fmt::format("'{}' takes a whole number of at least 1", a.key));
+                    if (a.val.k != k::integer)
+                        bad(a.val.pos, fmt::format("'{}' takes a whole number", a.key));
+                    else if (a.key == "attempts")
+                        in_range(a.val, "attempts", 1, max_retry_attempts);
+                    else
+                        in_range(a.val, "backoff", 1, max_retry_backoff);
                 } else if (a.key == "delay" || a.key == "max_delay") {
                     if (a.val.k != k::duration)
                         bad(a.val.pos,
                             fmt::format("'{}' takes a duration (500ms, 5s, 2m, 1h)", a.key));
+                    else
+                        in_range(a.val, a.key.c_str(), 0, max_duration_ms);
                 } else if (a.key == "then") {
                     check_then(a);
                 } else {
@@ -220,6 +257,8 @@ void check_options(context& ctx) {
                 if (a.key.empty() && i == 0) {
                     if (a.val.k != k::duration)
                         bad(a.val.pos, "timeout takes a duration (500ms, 5s, 2m, 1h)");
+                    else
+                        in_range(a.val, "timeout", 0, max_duration_ms);
                 } else if (a.key == "then") {
                     check_then(a);
                 } else {
@@ -259,11 +298,26 @@ void check_terminate_status(context& ctx) {
 // W105 and W106: a form no workflow or chain uses, a named chain no workflow uses.
 void check_unused(context& ctx) {
     std::set<std::string> used_forms, used_chains;
-    chain_users users(ctx.c, used_chains);
+    // The chains workflows use, then those that used chains use, each body read once: a line of
+    // chains deeper than the walkers go (E118) still counts as used.
+    std::vector<const ast::chain*> to_read;
+    auto use_chains_in = [&](const ast::chain& chain) {
+        for_each_element(chain, [&](const ast::element& e) {
+            if (e.k != ast::element::kind::step) return;
+            auto named = ctx.c.chains.find(e.name);
+            if (named != ctx.c.chains.end() && used_chains.insert(e.name).second)
+                to_read.push_back(&named->second->body);
+        });
+    };
     for (const auto& [name, w] : ctx.c.workflows) {
         if (const auto* f = ast::find_property(w->properties, "form"))
             for (const auto& v : f->values) used_forms.insert(v.text);
-        users.walk(w->steps);
+        use_chains_in(w->steps);
+    }
+    while (!to_read.empty()) {
+        const auto* body = to_read.back();
+        to_read.pop_back();
+        use_chains_in(*body);
     }
     for_each_chain(ctx.c, [&](const ast::chain& chain) {
         for_each_element(chain, [&](const ast::element& e) {
@@ -293,6 +347,7 @@ void check(catalog& c, const registry& reg) {
         ctx.workflows.push_back({&name, w, def == defs.end() ? nullptr : def->second});
     }
     check_expansion(ctx);
+    check_nesting(ctx);
     check_init_done(ctx);
     check_duplicate_fields(ctx);
     check_options(ctx);

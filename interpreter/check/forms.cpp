@@ -6,7 +6,9 @@
 //         subscription, Label, Divider);
 //   E116  `pattern` on a type other than str and list(str);
 //   E117  `readonly` on a field that has no default (and is not optional, whose default is
-//         null).
+//         null);
+//   E119  `min` or `max` of a length or a number of items outside 0 to max_form_length, or a
+//         `min` greater than the `max`.
 //
 // Every form is checked, used or not. Problems with the field's type itself are E104, which
 // resolve reports with a suggestion from the names it knows; they are not reported again here.

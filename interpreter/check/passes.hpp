@@ -36,12 +36,13 @@ struct workflow_info {
     const ast::workflow_decl* decl = nullptr;
     const workflow_def* def = nullptr;  // nullptr when it did not resolve
     bool too_large = false;             // E113, reported once; the chain passes leave it out
+    bool too_deep = false;              // E118, likewise
     std::size_t size = 0;               // elements its chain expands to (E113; sizes `events`)
     std::vector<chain_event> events;    // the expanded chain, see context::events
     bool expanded = false;
 
     // Whether the passes that follow the chain look at this workflow.
-    bool walkable() const { return def != nullptr && !too_large; }
+    bool walkable() const { return def != nullptr && !too_large && !too_deep; }
 };
 
 // What every pass gets: the catalog, the registry and the workflows in name order.
@@ -68,9 +69,10 @@ bool writes_subscription(const step_entry& entry);
 
 // The passes, in the order check() runs them.
 void check_expansion(context& ctx);         // E113
+void check_nesting(context& ctx);           // E118 (blocks and named chains)
 void check_init_done(context& ctx);         // E106
 void check_duplicate_fields(context& ctx);  // E107 (fields)
-void check_options(context& ctx);           // E105 (retry/timeout)
+void check_options(context& ctx);           // E105, E119 (retry/timeout)
 void check_form_fields(context& ctx);       // E114, E115, E116, E117
 void check_state_keys(context& ctx);        // E111
 void check_form_paths(context& ctx);        // E112

@@ -1,9 +1,12 @@
 // Bulk starts with group commit (batch.hpp).
 #include "interpreter/engine/batch.hpp"
 
+#include <stdexcept>
 #include <vector>
 
 #include <fmt/format.h>
+
+#include "interpreter/util/json_input.hpp"
 
 namespace wfrun {
 
@@ -26,10 +29,14 @@ batch_item run_line(engine& eng, const workflow_plan& plan, std::size_t number,
     item.line = number;
     json pages;
     try {
-        pages = json::parse(line);
+        pages = parse_json_input(line, fmt::format("line {}", number));
     } catch (const json::parse_error& e) {
         item.status = "invalid";
         item.message = fmt::format("invalid JSON: {}", e.what());
+        return item;
+    } catch (const std::invalid_argument& e) {  // nested too deep
+        item.status = "invalid";
+        item.message = e.what();
         return item;
     }
     if (pages.is_object()) pages = json::array({std::move(pages)});

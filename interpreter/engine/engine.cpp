@@ -22,10 +22,14 @@
 
 #include <fmt/format.h>
 
+#include "grammar/numbers.hpp"
 #include "interpreter/domain/domain.hpp"
 #include "interpreter/util/util.hpp"
 
 namespace wfrun {
+
+// The most failures `fail*N` may count; a fault's delay is at most max_duration_ms.
+constexpr std::int64_t max_fault_failures = 1'000'000;
 
 fault_plan parse_faults(std::string_view spec) {
     fault_plan out;
@@ -44,30 +48,27 @@ fault_plan parse_faults(std::string_view spec) {
         fault f;
         if (what == "fail") {
         } else if (what.substr(0, 5) == "fail*") {
-            try {
-                f.remaining = std::stoi(std::string(what.substr(5)));
-            } catch (const std::exception&) {
-                throw std::invalid_argument(fmt::format("fault '{}': fail*N needs a number", item));
-            }
+            auto n = what.substr(5);
+            auto count = n.find_first_not_of("0123456789") == std::string_view::npos
+                             ? parse_int64(n)
+                             : std::nullopt;
+            if (!count || *count < 1 || *count > max_fault_failures)
+                throw std::invalid_argument(
+                    fmt::format("fault '{}': fail*N takes a whole number N from 1 to {}, not '{}'",
+                                item, max_fault_failures, n));
+            f.remaining = static_cast<int>(*count);
         } else if (what == "crash") {
             f.k = fault::kind::crash;
         } else if (what.substr(0, 6) == "delay:") {
             f.k = fault::kind::delay;
-            auto d = std::string(what.substr(6));
-            std::size_t digits = 0;
-            while (digits < d.size() && std::isdigit(static_cast<unsigned char>(d[digits])))
-                ++digits;
-            auto unit = d.substr(digits);
-            std::int64_t n = digits ? std::stoll(d.substr(0, digits)) : -1;
-            std::int64_t scale = unit == "ms"  ? 1
-                                 : unit == "s" ? 1000
-                                 : unit == "m" ? 60000
-                                 : unit == "h" ? 3600000
-                                               : -1;
-            if (n < 0 || scale < 0)
-                throw std::invalid_argument(
-                    fmt::format("fault '{}': delay takes a duration such as 500ms", item));
-            f.delay_ms = n * scale;
+            auto d = what.substr(6);
+            auto ms = duration_to_ms(d);
+            if (!ms || *ms > max_duration_ms)
+                throw std::invalid_argument(fmt::format(
+                    "fault '{}': delay takes a duration such as 500ms, 5s, 2m or 1h, at most "
+                    "365 days, not '{}'",
+                    item, d));
+            f.delay_ms = *ms;
         } else {
             throw std::invalid_argument(
                 fmt::format("fault '{}': expected fail, fail*N, crash or delay:DURATION", item));
@@ -222,13 +223,6 @@ std::optional<clock::time_point> parse_iso(const std::string& text) {
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
     return clock::from_time_t(timegm(&tm)) + std::chrono::microseconds(micros);
-}
-
-std::string duration_text(std::int64_t ms) {
-    if (ms % 3600000 == 0 && ms > 0) return fmt::format("{}h", ms / 3600000);
-    if (ms % 60000 == 0 && ms > 0) return fmt::format("{}m", ms / 60000);
-    if (ms % 1000 == 0) return fmt::format("{}s", ms / 1000);
-    return fmt::format("{}ms", ms);
 }
 
 // Resume input is deep-merged into the state (objects recursively, anything else replaced),
@@ -648,15 +642,9 @@ void engine::record_failure(process_row& p, const planned_step& s, const std::st
             row.state["attempt"] = attempt;
             row.state["attempts"] = s.retry->attempts;
             row.state.erase("next_attempt_at");
-            if (waiting) {
-                double delay = static_cast<double>(s.retry->delay_ms);
-                for (int i = 1; i < attempt; ++i)
-                    delay *= static_cast<double>(std::max<std::int64_t>(s.retry->backoff, 1));
-                auto capped = static_cast<std::int64_t>(
-                    std::min(delay, static_cast<double>(s.retry->max_delay_ms)));
+            if (waiting)
                 row.state["next_attempt_at"] =
-                    iso_at(now + std::chrono::milliseconds(std::max<std::int64_t>(capped, 0)));
-            }
+                    iso_at(now + std::chrono::milliseconds(s.retry->wait_after(attempt)));
         }
         if (row.seq) {
             store_.update_step(row);

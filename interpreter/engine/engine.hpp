@@ -25,7 +25,8 @@
 namespace wfrun {
 
 // Failures injected for tests and rehearsals: `STEP=fail`, `STEP=fail*N`, `STEP=crash`,
-// `STEP=delay:500ms`, several separated by commas (the WFRUN_FAULT environment variable).
+// `STEP=delay:500ms`, several separated by commas (the WFRUN_FAULT environment variable). N is
+// a whole number from 1 to 1,000,000; a delay is at most 365 days (max_duration_ms).
 struct fault {
     enum class kind { fail, crash, delay };
     kind k = kind::fail;

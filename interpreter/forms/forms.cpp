@@ -94,6 +94,9 @@ class field_compiler {
             if (mod.name == "readonly") readonly = &mod;
             modifier(mod, f);
         }
+        if (f.min && f.max && *f.min > *f.max)
+            problem(decl_.type.pos, "E119",
+                    fmt::format("min {} is greater than max {}: no value fits", *f.min, *f.max));
         // An optional field's default is null when none is written.
         if (readonly && !decl_.default_value && !f.optional)
             problem(readonly->pos, "E117", "a readonly field needs a default");
@@ -142,6 +145,12 @@ class field_compiler {
                 problem(mod.pos, "E115",
                         fmt::format("{} applies to str, int and list, not to {}", mod.name,
                                     type_text(decl_.type)));
+            else if (f.k != kind::integer &&
+                     (mod.arg->number < 0 || mod.arg->number > max_form_length))
+                problem(at, "E119",
+                        fmt::format(
+                            "{} {} is out of range: a {} takes 0 to {}", mod.name, mod.arg->source,
+                            f.k == kind::list ? "number of items" : "length", max_form_length));
             else
                 (mod.name == "min" ? f.min : f.max) = mod.arg->number;
         } else if (mod.name == "pattern") {

@@ -61,12 +61,16 @@ struct page_result {
     bool ok() const { return errors.empty(); }
 };
 
+// The largest `min` or `max` of a `str` (characters) or `list(...)` (items); an `int` field's
+// bounds take any 64-bit integer. Beyond it, or below 0, the modifier is E119.
+inline constexpr std::int64_t max_form_length = 1'000'000'000;
+
 // A field declaration that no page can be built from: an unknown or misused type, or a
 // modifier the field's type does not take. The runtime refuses the form with `message`; the
 // linter reports it under `code` (docs/lint-codes.md).
 struct field_problem {
     ast::position pos;
-    const char* code = "";  // E104 (type), E108 (unknown modifier), E114 ... E117 (modifiers)
+    const char* code = "";  // E104 (type), E108 (unknown modifier), E114 ... E117, E119
     std::string message;
 };
 

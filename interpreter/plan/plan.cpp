@@ -2,6 +2,7 @@
 // are expanded in place, `if` blocks become conditions on each inner step (evaluated when the
 // step is reached, as orchestrator-core's `conditional` does), and every step gets a stable
 // identity so that a process can tell whether the definition it started with has changed.
+#include <algorithm>
 #include <charconv>
 #include <iterator>
 #include <map>
@@ -184,6 +185,16 @@ class planner : public chain_walker<planner> {
 };
 
 }  // namespace
+
+std::int64_t retry_policy::wait_after(int attempt) const {
+    const std::int64_t cap = std::clamp<std::int64_t>(max_delay_ms, 0, max_duration_ms);
+    const std::int64_t factor = std::max<std::int64_t>(backoff, 1);
+    std::int64_t wait = std::clamp<std::int64_t>(delay_ms, 0, cap);
+    // Each round at least doubles the wait, so this stops within 63 rounds.
+    for (int i = 1; i < attempt && factor > 1 && wait > 0 && wait < cap; ++i)
+        wait = wait > cap / factor ? cap : wait * factor;
+    return wait;
+}
 
 bool step_condition::holds(const json& state) const {
     const json* v = lookup_path(state, path);

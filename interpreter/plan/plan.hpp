@@ -13,10 +13,17 @@
 
 #include <wfrun/step.hpp>
 
+#include "grammar/numbers.hpp"
 #include "interpreter/domain/model.hpp"
 #include "interpreter/forms/forms.hpp"
 
 namespace wfrun {
+
+// The ranges of retry(...) and timeout(...), which the linter checks (E119, docs/lint-codes.md)
+// before anything runs: attempts from 1 to 1000, a backoff factor from 1 to 100, delays and
+// timeouts from 0s to max_duration_ms (365 days).
+inline constexpr std::int64_t max_retry_attempts = 1000;
+inline constexpr std::int64_t max_retry_backoff = 100;
 
 // What happens after a retry step's last attempt, or when a wait times out.
 struct retry_policy {
@@ -25,6 +32,11 @@ struct retry_policy {
     std::int64_t backoff = 2;
     std::int64_t max_delay_ms = 3600 * 1000;
     std::string then = "fail";  // fail | abort
+
+    // The wait after failed attempt `attempt` (1 for the first): delay * backoff^(attempt - 1),
+    // at most max_delay and at most max_duration_ms. Saturates instead of overflowing, whatever
+    // the policy holds.
+    std::int64_t wait_after(int attempt) const;
 };
 
 // `if [not] path [(== | !=) literal]`, compiled: the step it guards runs when holds(state).

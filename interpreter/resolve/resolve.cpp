@@ -227,13 +227,7 @@ struct resolver {
         }
 
         void on_cycle(const ast::element& use) {
-            const auto* decl = r_.c.chains.at(use.name);
-            bool uses_itself =
-                std::find(expanding().begin(), expanding().end(), decl) != expanding().end();
-            r_.error(use.pos, "E110",
-                     uses_itself ? fmt::format("chain '{}' uses itself", use.name)
-                                 : fmt::format("chain '{}' is used more than {} named chains deep",
-                                               use.name, max_chain_depth));
+            r_.error(use.pos, "E110", fmt::format("chain '{}' uses itself", use.name));
         }
 
       private:

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "interpreter/service/service.hpp"
+#include "interpreter/util/json_input.hpp"
 #include "interpreter/util/util.hpp"
 
 namespace wfrun::service {
@@ -37,6 +38,16 @@ namespace {
     throw error(otherwise, message);
 }
 
+// Pages a front end parsed itself are held to the nesting bound that `--input` is parsed with
+// (util/json_input.hpp) before the engine copies or compares them.
+void check_pages_depth(const json& pages) {
+    try {
+        check_json_depth(pages, "form pages");
+    } catch (const std::invalid_argument& e) {
+        throw error(error_kind::invalid_input, e.what());
+    }
+}
+
 }  // namespace
 
 const workflow_plan& find_workflow(runtime& rt, const std::string& workflow) {
@@ -54,6 +65,7 @@ void require_unlocked(runtime& rt) {
 }
 
 form_outcome post_form(runtime& rt, const std::string& workflow, const json& pages) {
+    check_pages_depth(pages);
     return rt.engine_ref().post_form(find_workflow(rt, workflow), pages);
 }
 
@@ -118,6 +130,7 @@ std::optional<form_page> waiting_form(runtime& rt, const process_row& p) {
 
 resume_outcome resume(runtime& rt, const std::string& process_id, const json& pages,
                       const step_observer& observe) {
+    check_pages_depth(pages);
     try {
         return rt.engine_ref().resume(process_id, pages, observe);
     } catch (const refusal& e) {

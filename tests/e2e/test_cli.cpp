@@ -329,3 +329,108 @@ TEST_CASE("listings: ps, subscriptions, workflows") {
     REQUIRE(terminate != wfs.end());
     CHECK((*terminate)["allowed"] == true);
 }
+
+namespace {
+
+// A catalog folder holding one generated file, deep.wf.
+std::string catalog_of(const sandbox& s, const std::string& name, const std::string& text) {
+    auto dir = s.dir() + "/" + name;
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir + "/deep.wf") << text;
+    return dir;
+}
+
+std::string system_workflow(const std::string& name, const std::string& steps) {
+    return "workflow " + name +
+           " {\n    description \"Deep\"\n    target SYSTEM\n    steps init >> " + steps +
+           " >> done\n}\n";
+}
+
+}  // namespace
+
+TEST_CASE("chains 30000 deep and blocks 20000 deep: lint reports E118, no command crashes") {
+    sandbox s;
+    std::string chains = "chain c0 = abort\n";
+    for (int i = 1; i < 30'000; ++i)
+        chains += "chain c" + std::to_string(i) + " = c" + std::to_string(i - 1) + "\n";
+    std::string chained_blocks = "chain b0 = abort\n";
+    for (int i = 1; i < 20'000; ++i)
+        chained_blocks +=
+            "chain b" + std::to_string(i) + " = if x { b" + std::to_string(i - 1) + " }\n";
+    std::string blocks;
+    for (int i = 0; i < 20'000; ++i) blocks += i % 2 ? "group \"g\" { " : "if x { ";
+    blocks += "abort" + std::string(20'000, '}');
+
+    const std::vector<std::string> catalogs = {
+        catalog_of(s, "chains", chains + system_workflow("deep", "c29999")),
+        catalog_of(s, "chained_blocks", chained_blocks + system_workflow("deep", "b19999")),
+        catalog_of(s, "blocks", system_workflow("deep", blocks)),
+    };
+    for (const auto& dir : catalogs) {
+        INFO(dir);
+        auto lint = s.run({"lint", dir});
+        CHECK(lint.code == 1);
+        CHECK(lint.out.find(dir + "/deep.wf:") != std::string::npos);
+        CHECK(lint.out.find("error[E118]: nesting too deep") != std::string::npos);
+        auto json_lint = s.run({"lint", "--json", dir});
+        CHECK(json_lint.code == 1);
+        CHECK(json_lint.json().at(0).at("code") == "E118");
+        // Every command that loads the catalog refuses it cleanly, naming the problem.
+        for (const auto& command :
+             std::vector<std::vector<std::string>>{{"ps"},
+                                                   {"graph", "deep"},
+                                                   {"start", "deep", "--input", "[]"},
+                                                   {"resume", "--due"}}) {
+            std::vector<std::string> args{"--workflows", dir};
+            args.insert(args.end(), command.begin(), command.end());
+            auto r = s.run(args);
+            INFO(command.front() << ": " << r.err);
+            CHECK(r.code == 2);
+            CHECK(r.err.find("error[E118]") != std::string::npos);
+        }
+        auto fmt = s.run({"fmt", "--check", dir});
+        CHECK(fmt.code <= 2);
+    }
+    // Nothing was started: no orphan is left for a later command.
+    auto ps = s.run({"ps", "--json"});
+    CHECK(ps.code == 0);
+    CHECK(ps.json().empty());
+}
+
+TEST_CASE("numbers out of range: lint says where, WFRUN_FAULT names the item") {
+    sandbox s;
+    auto dir =
+        catalog_of(s, "ranges", system_workflow("ranges", "abort retry(attempts: 2147483648)"));
+    // A literal past 64 bits stops its own file where it is written.
+    std::ofstream(dir + "/huge.wf")
+        << system_workflow("huge", "abort timeout(99999999999999999999ms)");
+    auto lint = s.run({"lint", dir});
+    CHECK(lint.code == 1);
+    CHECK(lint.out.find(dir + "/deep.wf:4:41: error[E119]: 'attempts' is 2147483648, out of "
+                              "range: it takes 1 to 1000") != std::string::npos);
+    CHECK(lint.out.find(dir + "/huge.wf:4:33: error[E119]: duration out of range") !=
+          std::string::npos);
+
+    auto group = s.create_group("Group One");
+    for (const std::string fault :
+         {"init=delay:99999999999999999999ms", "init=delay:9223372036854775807h",
+          "init=fail*99999999999999999999"}) {
+        auto r = s.run({"start", "terminate_user_group", "--input", terminate_input(group)}, "",
+                       {"WFRUN_FAULT=" + fault});
+        INFO(r.err);
+        CHECK(r.code == 2);
+        CHECK(r.err.find("WFRUN_FAULT: fault '" + fault + "': ") != std::string::npos);
+        CHECK(r.err.find("stoll") == std::string::npos);
+    }
+    CHECK(count(s, "processes") == 1);  // the group's creation only
+}
+
+TEST_CASE("JSON input nested too deep is refused, naming the input and the field") {
+    sandbox s;
+    const std::string deep = "[{\"product\": \"x\", \"tags\": " + std::string(100'000, '[') + "}]";
+    auto r = s.run({"start", "create_user_group", "--input", "-"}, deep);
+    CHECK(r.code == 2);
+    CHECK(r.err.find("--input: JSON nested more than 64 levels deep (in field 'tags')") !=
+          std::string::npos);
+    CHECK(count(s, "processes") == 0);
+}

@@ -1,12 +1,16 @@
 // libFuzzer target for the front half of the pipeline: any bytes are parsed as a `.wf` file,
 // linted together with the tutorial's products (index, resolve, check, and plan when clean), and,
 // when they parse, formatted twice. Nothing may crash, hang or trip a sanitizer, and formatting
-// must be stable and keep the file's declarations and chains. Built with -DWFRUN_FUZZ=ON by
-// scripts/fuzz.sh.
+// must be stable and keep the file's declarations and chains. Deep nesting, which random
+// mutation seldom builds, comes from a mutator of its own: now and then an input is replaced by
+// named chains, blocks or lists nested thousands deep, or by numbers past every range. Built
+// with -DWFRUN_FUZZ=ON by scripts/fuzz.sh.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
+#include <random>
 #include <string>
 
 #include "grammar/format.hpp"
@@ -73,7 +77,80 @@ std::string outline(const wfrun::ast::file& f) {
     return out;
 }
 
+// Nesting as deep as fits in `max_size` bytes (at most `levels`): named chains that each use
+// the one before, blocks (`if`, groups, parentheses) inside one another, lists inside lists, or
+// named chains whose bodies are blocks. The innermost element is the input's own first bytes
+// that form a name, so that what the fuzzer learnt still matters.
+std::string deep_input(std::minstd_rand& random, std::size_t max_size, std::string inner) {
+    const std::size_t levels = 1 + random() % 20'000;
+    const std::string head =
+        "workflow deep {\n    description \"Deep\"\n    target SYSTEM\n    steps init >> ";
+    const std::string tail = " >> done\n}\n";
+    std::string opens, closes, chains;
+    switch (random() % 5) {
+        case 0:  // named chains, each using the one before
+        case 1: {
+            chains = "chain c0 = " + inner + "\n";
+            std::size_t n = 1;
+            for (; n < levels && chains.size() + head.size() + 64 < max_size; ++n)
+                chains += "chain c" + std::to_string(n) + " = " +
+                          (n % 7 == 0 ? "if x { c" + std::to_string(n - 1) + " }"
+                                      : "c" + std::to_string(n - 1)) +
+                          "\n";
+            return chains + head + "c" + std::to_string(n - 1) + tail;
+        }
+        case 2: {  // blocks inside one another
+            static const char* const kinds[][2] = {
+                {"if x { ", " }"}, {"( ", " )"}, {"group \"g\" { ", " }"}};
+            const auto& k = kinds[random() % 3];
+            for (std::size_t n = 0; n < levels && (opens.size() + closes.size()) * 2 < max_size;
+                 ++n) {
+                opens += k[0];
+                closes += k[1];
+            }
+            return head + opens + inner + closes + tail;
+        }
+        case 3: {  // lists inside lists, as a default and as a step argument
+            for (std::size_t n = 0; n < levels && opens.size() * 4 < max_size; ++n) {
+                opens += '[';
+                closes += ']';
+            }
+            return "form f {\n    x: list(str) = " + opens + closes + "\n}\n" + head + "f(" +
+                   opens + closes + ")" + tail;
+        }
+        default: {  // numbers past every range
+            static const char* const numbers[] = {
+                "retry(attempts: 2147483648)", "retry(attempts: 99999999999999999999)",
+                "retry(delay: 9223372036854775807ms)", "retry(backoff: -1, max_delay: 99999999h)",
+                "timeout(0ms)"};
+            return head + inner + " " + numbers[random() % 5] + tail;
+        }
+    }
+}
+
 }  // namespace
+
+extern "C" std::size_t LLVMFuzzerMutate(std::uint8_t* data, std::size_t size, std::size_t max_size);
+
+// One mutation in sixteen builds deep nesting (deep_input); the rest are libFuzzer's own.
+extern "C" std::size_t LLVMFuzzerCustomMutator(std::uint8_t* data, std::size_t size,
+                                               std::size_t max_size, unsigned int seed) {
+    std::minstd_rand random(seed);
+    if (random() % 16 != 0) return LLVMFuzzerMutate(data, size, max_size);
+    std::string inner;
+    for (std::size_t i = 0; i < size && inner.size() < 32; ++i) {
+        const char c = static_cast<char>(data[i]);
+        if ((c >= 'a' && c <= 'z') || c == '_' || (!inner.empty() && c >= '0' && c <= '9'))
+            inner += c;
+        else if (!inner.empty())
+            break;
+    }
+    if (inner.empty()) inner = "abort";
+    const std::string out = deep_input(random, max_size, inner);
+    if (out.size() > max_size) return LLVMFuzzerMutate(data, size, max_size);
+    std::memcpy(data, out.data(), out.size());
+    return out.size();
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string text(reinterpret_cast<const char*>(data), size);

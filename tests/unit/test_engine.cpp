@@ -5,10 +5,12 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 #include "interpreter/catalog/catalog.hpp"
 #include "interpreter/engine/engine.hpp"
 #include "interpreter/service/runtime.hpp"
+#include "interpreter/util/json_input.hpp"
 #include "stdlib/builtin_steps.hpp"
 #include "tutorial_steps.hpp"
 
@@ -328,6 +330,82 @@ TEST_CASE("fault injection specs") {
     CHECK_THROWS_AS(parse_faults("unsync"), std::invalid_argument);
     CHECK_THROWS_AS(parse_faults("unsync=explode"), std::invalid_argument);
     CHECK_THROWS_AS(parse_faults("unsync=delay:soon"), std::invalid_argument);
+    CHECK(parse_faults("init=delay:8760h").at("init").delay_ms == max_duration_ms);
+    CHECK(parse_faults("init=fail*1000000").at("init").remaining == 1'000'000);
+    // Every number out of range or unreadable is refused, naming the item; nothing wraps.
+    for (const std::string item :
+         {"init=delay:9223372036854775807h", "init=delay:99999999999999999999ms",
+          "init=delay:8761h", "init=delay:-5s", "init=delay:5", "init=delay:ms", "init=fail*0",
+          "init=fail*-1", "init=fail*2147483648", "init=fail*99999999999999999999",
+          "init=fail*1000001", "init=fail*", "init=fail*3x", "init=fail* 3"}) {
+        INFO(item);
+        try {
+            parse_faults("done=fail," + item);
+            FAIL("accepted");
+        } catch (const std::invalid_argument& e) {
+            const std::string message = e.what();
+            CHECK_THAT(message, Catch::StartsWith("fault '" + item + "': "));
+            CHECK_THAT(message, !Catch::Contains("stoll") && !Catch::Contains("stoi"));
+        }
+    }
+}
+
+TEST_CASE("a retry's wait grows by its backoff, capped, and never overflows") {
+    retry_policy p;
+    p.delay_ms = 1000;
+    p.backoff = 2;
+    p.max_delay_ms = 10'000;
+    CHECK(p.wait_after(1) == 1000);
+    CHECK(p.wait_after(2) == 2000);
+    CHECK(p.wait_after(4) == 8000);
+    CHECK(p.wait_after(5) == 10'000);
+    CHECK(p.wait_after(1000) == 10'000);
+    // Policies past the linter's ranges still give a wait from 0 to max_duration_ms.
+    p.delay_ms = std::numeric_limits<std::int64_t>::max();
+    p.max_delay_ms = std::numeric_limits<std::int64_t>::max();
+    p.backoff = std::numeric_limits<std::int64_t>::max();
+    CHECK(p.wait_after(1) == max_duration_ms);
+    CHECK(p.wait_after(std::numeric_limits<int>::max()) == max_duration_ms);
+    p.delay_ms = 1;
+    CHECK(p.wait_after(3) == max_duration_ms);
+    CHECK(p.wait_after(std::numeric_limits<int>::max()) == max_duration_ms);
+    p.delay_ms = -5;
+    p.backoff = -3;
+    CHECK(p.wait_after(7) == 0);
+    p.delay_ms = 7;
+    p.backoff = 1;
+    CHECK(p.wait_after(std::numeric_limits<int>::max()) == 7);
+}
+
+TEST_CASE("JSON input nests at most max_json_depth levels, and the message names the field") {
+    auto nested = [](std::size_t levels) {
+        return "[{\"members\": " + std::string(levels - 2, '[') + std::string(levels - 2, ']') +
+               "}]";
+    };
+    CHECK(parse_json_input(nested(max_json_depth), "--input").is_array());
+    try {
+        parse_json_input(nested(max_json_depth + 1), "--input");
+        FAIL("accepted");
+    } catch (const std::invalid_argument& e) {
+        CHECK(std::string(e.what()) ==
+              "--input: JSON nested more than 64 levels deep (in field 'members')");
+    }
+    // A hundred thousand levels: refused while parsing, without recursing.
+    CHECK_THROWS_WITH(parse_json_input(std::string(100'000, '['), "line 3"),
+                      "line 3: JSON nested more than 64 levels deep");
+    CHECK_THROWS_AS(parse_json_input("[1, ", "--input"), json::parse_error);
+
+    // A value parsed elsewhere is held to the same bound.
+    json deep = json::array();
+    json* inner = &deep;
+    for (std::size_t i = 1; i < max_json_depth; ++i) inner = &inner->emplace_back(json::array());
+    CHECK_NOTHROW(check_json_depth(deep, "form pages"));
+    inner->emplace_back(json::object({{"x", json::array()}}));
+    CHECK_THROWS_WITH(check_json_depth(deep, "form pages"),
+                      "form pages: JSON nested more than 64 levels deep");
+    json page = json::array({json::object({{"group", deep}})});
+    CHECK_THROWS_WITH(check_json_depth(page, "form pages"),
+                      "form pages: JSON nested more than 64 levels deep (in field 'group')");
 }
 
 TEST_CASE("fail times N fails N times within one engine and then succeeds") {

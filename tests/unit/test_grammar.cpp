@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <random>
 #include <sstream>
 #include <string>
@@ -687,8 +688,6 @@ TEST_CASE("syntax errors say where and what was expected", "[grammar][errors]") 
         {__LINE__, "form f { title \"bad \\u{1234567}\" }",      1, 30, "expected 1 to 6 hex digits"},
         {__LINE__, "form f { title \"bad \\u{D800}\" }",         1, 16, "invalid code point in '\\u{D800}'"},
         {__LINE__, "form f { title \"bad \\u{110000}\" }",       1, 16, "invalid code point"},
-        {__LINE__, "form f { x: int = 9223372036854775808 }",    1, 19, "integer out of range"},
-        {__LINE__, "form f { x: int = 99999999999999999h }",     1, 19, "duration out of range"},
         {__LINE__, "form f { x: list(int) = [1, 2 }",            1, 31, "expected ']' to close the list"},
         {__LINE__, "form f { x: list(int) = [1, ] }",            1, 29, "expected a value after ','"},
         {__LINE__, "workflow {}",                                1, 10, "expected a workflow name after 'workflow'"},
@@ -730,6 +729,47 @@ TEST_CASE("syntax errors say where and what was expected", "[grammar][errors]") 
     }
 }
 
+TEST_CASE("numbers that do not fit 64 bits are E119 where they are written", "[grammar][errors]") {
+    struct too_large {
+        int line;
+        std::string source;
+        std::size_t error_column;
+        std::string message;
+    };
+    // clang-format off
+    const std::vector<too_large> cases = {
+        {__LINE__, "form f { x: int = 9223372036854775808 }",                 19, "integer out of range: 9223372036854775808"},
+        {__LINE__, "form f { x: int = -9223372036854775809 }",                19, "integer out of range"},
+        {__LINE__, "form f { x: int min 99999999999999999999 }",              21, "integer out of range"},
+        {__LINE__, "workflow w { steps a retry(attempts: 99999999999999999999) }", 38, "integer out of range"},
+        {__LINE__, "form f { x: int = 99999999999999999h }",                  19, "duration out of range: 99999999999999999h"},
+        {__LINE__, "workflow w { steps a retry(delay: 9223372036854775808ms) }", 35, "duration out of range"},
+        {__LINE__, "workflow w { steps a timeout(2562047788016h) }",         30, "duration out of range"},
+        {__LINE__, "workflow w { steps a timeout(99999999999999999999999999s) }", 30, "duration out of range"},
+    };
+    // clang-format on
+    for (const auto& c : cases) {
+        INFO("test_grammar.cpp:" << c.line << ": " << c.source);
+        const auto result = parse(c.source);
+        REQUIRE(result.diagnostics.size() == 1);
+        const auto& d = result.diagnostics[0];
+        INFO(wfrun::format_diagnostic(d));
+        CHECK(d.code == "E119");
+        CHECK(d.pos.line == 1);
+        CHECK(d.pos.column == c.error_column);
+        CHECK_THAT(d.message, Catch::Contains(c.message));
+    }
+    // The extremes themselves fit.
+    const auto fits = parse(
+        "form f { x: int min -9223372036854775808 max 9223372036854775807 }\n"
+        "workflow w { steps a retry(delay: 9223372036854775807ms, max_delay: 2562047788015h) }");
+    REQUIRE(fits.ok());
+    CHECK(fits.file.forms[0].fields[0].modifiers[0].arg->number ==
+          std::numeric_limits<std::int64_t>::min());
+    CHECK(fits.file.workflows[0].steps[0].options[0].args[1].val.number ==
+          2562047788015LL * 3'600'000);
+}
+
 TEST_CASE("deep nesting is an error, not a stack overflow", "[grammar][errors]") {
     const std::vector<std::string> inputs = {
         "workflow w { steps " + std::string(100000, '(') + " }",
@@ -754,11 +794,20 @@ TEST_CASE("deep nesting is an error, not a stack overflow", "[grammar][errors]")
         INFO(input.substr(0, 40));
         const auto result = parse(input);
         REQUIRE(result.diagnostics.size() == 1);
+        CHECK(result.diagnostics[0].code == "E118");
+        CHECK(result.diagnostics[0].pos.line == 1);
         CHECK_THAT(result.diagnostics[0].message, Catch::Contains("nesting too deep"));
     }
-    // 64 levels are fine.
+    // 64 levels are fine (the element and 63 parentheses around it); the 65th is reported where
+    // it starts.
     CHECK(parse("workflow w { steps " + std::string(63, '(') + "a" + std::string(63, ')') + " }")
               .ok());
+    const auto deeper =
+        parse("workflow w {\n steps " + std::string(64, '(') + "a" + std::string(64, ')') + " }");
+    REQUIRE(deeper.diagnostics.size() == 1);
+    CHECK(deeper.diagnostics[0].code == "E118");
+    CHECK(deeper.diagnostics[0].pos.line == 2);
+    CHECK(deeper.diagnostics[0].pos.column == 8 + 64);
 }
 
 TEST_CASE("the parser survives truncated and damaged input", "[grammar][errors]") {

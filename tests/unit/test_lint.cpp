@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "interpreter/catalog/catalog.hpp"
+#include "interpreter/catalog/walk.hpp"
 #include "interpreter/plan/graph.hpp"
 #include "stdlib/builtin_steps.hpp"
 #include "tutorial_steps.hpp"
@@ -218,6 +219,88 @@ TEST_CASE("named chains nested a hundred deep are expanded by the linter, the pl
     CHECK(plan->steps[2].conditions.size() == 1);
     CHECK(graph.find("\"if stop\"") != std::string::npos);
     CHECK(graph.find("[\"abort\"]") != std::string::npos);
+}
+
+namespace {
+
+// A catalog of one generated file beside the common products; the file is removed again.
+std::unique_ptr<catalog> load_generated(const std::string& name, const std::string& text) {
+    const auto dir = fs::temp_directory_path() / ("wfrun-lint-" + name);
+    fs::create_directories(dir);
+    std::ofstream(dir / "deep.wf") << text;
+    auto cat = load_catalog({(dir / "deep.wf").string(), lint_dir + "/common"}, steps());
+    fs::remove_all(dir);
+    return cat;
+}
+
+// `levels` named chains, each using the one before (`wrap` around the use), and a workflow
+// using the last: the innermost step sits levels + (levels - 1) * blocks-per-wrap deep.
+std::string chain_line(int levels, const std::string& open = "", const std::string& close = "") {
+    std::string out = "chain c0 = abort\n";
+    for (int i = 1; i < levels; ++i)
+        out += fmt::format("chain c{} = {}c{}{}\n", i, open, i - 1, close);
+    return out + fmt::format(
+                     "workflow deep {{\n    description \"Deep\"\n    target SYSTEM\n"
+                     "    steps init >> c{} >> done\n}}\n",
+                     levels - 1);
+}
+
+std::vector<diagnostic> with_code(const catalog& c, const std::string& code) {
+    std::vector<diagnostic> out;
+    for (const auto& d : c.diagnostics)
+        if (d.code == code) out.push_back(d);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("named chains nest up to max_nesting_depth, deeper is E118 reported once") {
+    // c0's step sits inside 1000 uses: the limit exactly.
+    auto at_limit = load_generated("at-limit", chain_line(static_cast<int>(max_nesting_depth)));
+    INFO(listing(at_limit->diagnostics));
+    CHECK(at_limit->ok());
+    REQUIRE(at_limit->plan("deep") != nullptr);
+    CHECK(at_limit->plan("deep")->steps.size() == 3);
+
+    auto beyond = load_generated("beyond", chain_line(static_cast<int>(max_nesting_depth) + 1));
+    INFO(listing(beyond->diagnostics));
+    CHECK_FALSE(beyond->ok());
+    auto found = with_code(*beyond, "E118");
+    REQUIRE(found.size() == 1);
+    CHECK_THAT(found[0].message, Catch::Contains("nesting too deep in workflow 'deep'"));
+    // Found where the walk stops: the use in c1 of c0, the 1001st level.
+    CHECK(found[0].pos.line == 2);
+    CHECK(with_code(*beyond, "E110").empty());
+}
+
+TEST_CASE("chains 30000 deep and blocks 20000 deep are E118, without a stack overflow") {
+    // A line of named chains, plain and with a block around each use.
+    for (const auto& [open, close] : std::vector<std::pair<std::string, std::string>>{
+             {"", ""}, {"if x { ", " }"}, {"group \"g\" { ", " }"}, {"(", ")"}}) {
+        INFO("chain c(i) = " << open << "c(i-1)" << close);
+        auto cat = load_generated("line", chain_line(open.empty() ? 30'000 : 20'000, open, close));
+        CHECK_FALSE(cat->ok());
+        CHECK(with_code(*cat, "E118").size() == 1);
+        CHECK(cat->plans.empty());
+    }
+    // Blocks written inside one another: the parser stops at its own limit.
+    std::string blocks =
+        "workflow deep {\n    description \"Deep\"\n    target SYSTEM\n"
+        "    steps init >> ";
+    for (int i = 0; i < 20'000; ++i) blocks += "if x { ";
+    auto cat = load_generated("blocks", blocks + "abort" + std::string(20'000, '}') + "\n}\n");
+    REQUIRE(cat->diagnostics.size() == 1);
+    CHECK(cat->diagnostics[0].code == "E118");
+    CHECK(cat->diagnostics[0].pos.line == 4);
+}
+
+TEST_CASE("a named chain no workflow uses is checked for depth on its own") {
+    std::string text = "chain c0 = abort\n";
+    for (int i = 1; i <= 1200; ++i) text += fmt::format("chain c{} = c{}\n", i, i - 1);
+    auto cat = load_generated("unused", text);
+    auto found = with_code(*cat, "E118");
+    REQUIRE(found.size() == 1);
+    CHECK_THAT(found[0].message, Catch::Contains("in chain 'c1200'"));
 }
 
 // `wfrun graph` is tested here too: it draws what the linter reads.
