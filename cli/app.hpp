@@ -18,6 +18,10 @@ inline constexpr int exit_stopped = 1;  // lint errors; a process that did not c
 inline constexpr int exit_usage = 2;    // bad usage or input, refused, catalog does not load
 inline constexpr int exit_form = 3;     // form not complete
 
+// What a command does with the database: only reads it (opened for reading, no write lock), or
+// writes.
+enum class access { read, write };
+
 struct app {
     std::string db = "wfrun.db";
     std::string workflows;
@@ -30,7 +34,7 @@ struct app {
     // Loads the catalog; on errors prints them and returns false.
     bool load_catalog();
     // Builds the runtime (catalog, store, engine); on failure prints why and returns false.
-    bool open();
+    bool open(access how = access::write);
 };
 
 // Runs `body` (which returns an exit code) and reports a refused service call the way every

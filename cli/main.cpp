@@ -33,9 +33,10 @@ bool app::load_catalog() {
     return true;
 }
 
-bool app::open() {
+bool app::open(access how) {
     if (runtime) return true;
     service::runtime_options options;
+    options.read_only = how == access::read;
     options.database = db;
     options.catalog_paths = {workflows};
     options.synchronous_full = !synchronous_normal;

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "interpreter/store/store.hpp"
 #include "interpreter/util/util.hpp"
@@ -19,12 +20,18 @@ struct sqlite_options {
     bool synchronous_full = true;  // false: synchronous=NORMAL (the last commits may be lost
                                    // on power loss, never corrupted)
     int busy_timeout_ms = 10000;
+    // Open for reading only: no call takes the write lock, and every write throws
+    // read_only_store_error. A file or folder that is not writable (by its permission bits, so
+    // also for root) is opened this way when the caller only reads, and refused with that error
+    // when the caller would write.
+    bool read_only = false;
 };
 
 class sqlite_store final : public store {
   public:
-    // Opens (or creates) the database at `path` and brings its schema up to date. Throws
-    // store_error naming the path and SQLite's message when that fails.
+    // Opens (or creates) the database at `path` and brings its schema up to date, writing only
+    // when it is not (a read-only store then throws read_only_store_error). Throws store_error
+    // naming the path and SQLite's message when that fails.
     explicit sqlite_store(const std::string& path, sqlite_options options = {});
     ~sqlite_store() override;
     sqlite_store(const sqlite_store&) = delete;
@@ -85,6 +92,7 @@ class sqlite_store final : public store {
     sql_session& sql() override;
 
     const std::string& path() const;
+    bool read_only() const;
 
   private:
     struct impl;
