@@ -22,6 +22,11 @@ inline constexpr int exit_form = 3;     // form not complete
 // writes.
 enum class access { read, write };
 
+// The advice printed under a damaged database's message.
+inline constexpr const char* damaged_advice =
+    "wfrun stopped before writing into it. `wfrun db check` lists the problems; `wfrun db backup "
+    "FILE` saves what can still be read (README, \"Looking after the database\").";
+
 struct app {
     std::string db = "wfrun.db";
     std::string workflows;

@@ -44,4 +44,12 @@ runtime::runtime(const registry& steps, runtime_options options)
 
 runtime::~runtime() = default;
 
+std::unique_ptr<store> open_store_as_is(const std::string& database) {
+    sqlite_options db;
+    db.read_only = true;
+    db.check_at_open = false;
+    db.upgrade = false;
+    return std::make_unique<sqlite_store>(database, db);
+}
+
 }  // namespace wfrun::service

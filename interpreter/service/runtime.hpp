@@ -33,6 +33,12 @@ struct runtime_options {
     std::function<void(const catalog&)> on_catalog;
 };
 
+// The database opened to look after it as it is: for reading only, without the checks at open,
+// the schema upgrade or a catalog, so that a damaged or older file opens too (for
+// service::check_database and service::backup_database). Throws store_error when it cannot be
+// opened at all.
+std::unique_ptr<store> open_store_as_is(const std::string& database);
+
 class runtime {
   public:
     // Loads the catalog from `options.catalog_paths` with `steps` (which must outlive the

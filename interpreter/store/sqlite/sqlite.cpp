@@ -1,5 +1,5 @@
-// The SQLite wrapper (sqlite.hpp): result codes become sqlite::error (a refused write its own
-// store_error, naming the file), prepared statements are finalized by their owners,
+// The SQLite wrapper (sqlite.hpp): result codes become sqlite::error (a damaged or read-only
+// file its own store_error, naming the file), prepared statements are finalized by their owners,
 // and the statement cache hands out borrows that reset on release.
 #include "interpreter/store/sqlite/sqlite.hpp"
 
@@ -30,6 +30,9 @@ bool only_space(const char* s) {
     const char* file = db != nullptr ? sqlite3_db_filename(db, "main") : nullptr;
     std::string name = file != nullptr && *file != '\0' ? file : ":memory:";
     switch (code & 0xff) {
+        case SQLITE_CORRUPT:
+        case SQLITE_NOTADB:
+            throw damaged_store_error(fmt::format("database '{}' is damaged: {}", name, message));
         case SQLITE_READONLY:
             throw read_only_store_error(
                 fmt::format("cannot write to database '{}': {}", name, message));

@@ -1,8 +1,8 @@
 // A small RAII wrapper over SQLite's C API, the only place that calls it: `database` owns a
 // connection and a cache of prepared statements keyed by their SQL text, `statement` owns one
 // prepared statement with typed binds and column getters. Every failure throws sqlite::error,
-// which is a store_error carrying SQLite's result code and message (see fail() for the
-// result that is reported as what it means).
+// which is a store_error carrying SQLite's result code and message (see fail() for the two
+// results that are reported as what they mean).
 //
 // A connection and its statements are used by one thread at a time.
 #pragma once
@@ -31,8 +31,9 @@ class error : public store_error {
     int code_;
 };
 
-// Throws the error for SQLite's result `code`: read_only_store_error for a write refused
-// (SQLITE_READONLY), naming the connection's file; sqlite::error for every other code.
+// Throws the error for SQLite's result `code`: damaged_store_error for a malformed or foreign
+// file (SQLITE_CORRUPT, SQLITE_NOTADB) and read_only_store_error for a write refused
+// (SQLITE_READONLY), both naming the connection's file; sqlite::error for every other code.
 [[noreturn]] void fail(sqlite3* db, int code, const std::string& message);
 
 class statement {

@@ -250,12 +250,21 @@ open_plan plan_open(const std::string& path, bool read_only) {
 
 sqlite_store::sqlite_store(const std::string& path, sqlite_options options) {
     const bool memory = is_memory(path);
+    // The log is read before SQLite opens the file: opening would recover the log, dropping
+    // what follows a damaged frame, and the last connection's close would write the rest into
+    // the file.
+    if (options.check_at_open && !memory) {
+        if (std::string damage = sqlite_detail::wal_damage(path + "-wal"); !damage.empty()) {
+            throw damaged_store_error(fmt::format("database '{}' is damaged: {}", path, damage));
+        }
+    }
     open_plan plan = plan_open(path, options.read_only && !memory);
     impl_ = std::make_unique<impl>(path, plan.name, plan.flags, options.read_only && !memory);
     auto& db = impl_->db;
     try {
         db.busy_timeout(options.busy_timeout_ms);
         db.exec("PRAGMA foreign_keys = ON");
+        if (options.check_at_open) impl_->check_at_open();
         if (!memory && !impl_->read_only) {
             // Setting the mode writes the file's header only when it is not WAL already.
             std::string mode;
@@ -274,7 +283,9 @@ sqlite_store::sqlite_store(const std::string& path, sqlite_options options) {
         }
         db.exec(options.synchronous_full ? "PRAGMA synchronous = FULL"
                                          : "PRAGMA synchronous = NORMAL");
-        impl_->migrate();
+        if (options.upgrade) impl_->migrate();
+    } catch (const damaged_store_error&) {
+        throw;
     } catch (const read_only_store_error&) {
         throw;
     } catch (const store_error& e) {

@@ -4,7 +4,8 @@
 // and programs may open the same file, and writers queue on the busy timeout (a write
 // transaction holds the database's write lock until it ends). A `:memory:` database is private
 // to its connection. One file per concern: sqlite_store.cpp (opening, transactions),
-// sqlite_schema.cpp, sqlite_catalog.cpp, sqlite_subscriptions.cpp, sqlite_process_log.cpp.
+// sqlite_schema.cpp, sqlite_catalog.cpp, sqlite_subscriptions.cpp, sqlite_process_log.cpp,
+// sqlite_care.cpp (checks at open, check_storage, backup).
 #pragma once
 
 #include <memory>
@@ -25,13 +26,22 @@ struct sqlite_options {
     // also for root) is opened this way when the caller only reads, and refused with that error
     // when the caller would write.
     bool read_only = false;
+    // Check the files before anything else (sqlite_care.cpp): the write-ahead log is read for
+    // commits that SQLite would silently drop, then PRAGMA quick_check runs. A damaged file
+    // throws damaged_store_error and is left untouched. Off only to look after a damaged file
+    // (check, backup).
+    bool check_at_open = true;
+    // Bring an older schema up to date. Off, with check_at_open, to look after a file as it is:
+    // nothing is read at open, so that even a file SQLite cannot read opens.
+    bool upgrade = true;
 };
 
 class sqlite_store final : public store {
   public:
     // Opens (or creates) the database at `path` and brings its schema up to date, writing only
     // when it is not (a read-only store then throws read_only_store_error). Throws store_error
-    // naming the path and SQLite's message when that fails.
+    // naming the path and SQLite's message when that fails, damaged_store_error for a damaged
+    // file.
     explicit sqlite_store(const std::string& path, sqlite_options options = {});
     ~sqlite_store() override;
     sqlite_store(const sqlite_store&) = delete;
@@ -90,6 +100,11 @@ class sqlite_store final : public store {
     void set_global_lock(bool locked) override;
 
     sql_session& sql() override;
+
+    std::vector<std::string> check_storage() override;
+    void backup(const std::string& destination, bool overwrite) override;
+    void begin_snapshot() override;
+    void end_snapshot() override;
 
     const std::string& path() const;
     bool read_only() const;

@@ -21,6 +21,11 @@ namespace wfrun {
 
 namespace sqlite_detail {
 
+// What a crash could not have done to the write-ahead log `wal_path` (sqlite_care.cpp): a
+// damaged frame followed by more than one commit, which SQLite's recovery would silently drop
+// with every commit after it. A message naming the file, or empty when there is none (or no log).
+std::string wal_damage(const std::string& wal_path);
+
 // The steps' own SQL (sqlite_engine_control.cpp).
 class session final : public sql_session {
   public:
@@ -105,6 +110,10 @@ struct sqlite_store::impl {
     std::string stored_fingerprint();
     // The error for a write this store cannot do because it is open for reading only.
     read_only_store_error cannot_write(std::string_view what) const;
+
+    // The checks at open (sqlite_care.cpp): PRAGMA quick_check; damaged_store_error when it
+    // finds a problem, after making sure that closing the connection writes nothing.
+    void check_at_open();
 
     void begin();
     void begin_immediate();
