@@ -18,6 +18,15 @@ inline constexpr int exit_stopped = 1;  // lint errors; a process that did not c
 inline constexpr int exit_usage = 2;    // bad usage or input, refused, catalog does not load
 inline constexpr int exit_form = 3;     // form not complete
 
+// What a command does with the database: only reads it (opened for reading, no write lock), or
+// writes.
+enum class access { read, write };
+
+// The advice printed under a damaged database's message.
+inline constexpr const char* damaged_advice =
+    "wfrun stopped before writing into it. `wfrun db check` lists the problems; `wfrun db backup "
+    "FILE` saves what can still be read (README, \"Looking after the database\").";
+
 struct app {
     std::string db = "wfrun.db";
     std::string workflows;
@@ -30,7 +39,7 @@ struct app {
     // Loads the catalog; on errors prints them and returns false.
     bool load_catalog();
     // Builds the runtime (catalog, store, engine); on failure prints why and returns false.
-    bool open();
+    bool open(access how = access::write);
 };
 
 // Runs `body` (which returns an exit code) and reports a refused service call the way every

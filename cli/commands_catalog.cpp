@@ -13,7 +13,7 @@
 namespace wfrun::cli {
 
 int cmd_products(app& a, bool as_json) {
-    if (!a.open()) return exit_usage;
+    if (!a.open(access::read)) return exit_usage;
     auto products = service::products(*a.runtime);
     if (as_json) {
         std::cout << products.dump(2) << '\n';

@@ -352,7 +352,7 @@ int cmd_start(app& a, const start_args& args) {
 }
 
 int cmd_form(app& a, const std::string& workflow, const std::optional<std::string>& input) {
-    if (!a.open()) return exit_usage;
+    if (!a.open(access::read)) return exit_usage;
     return reporting([&] {
         auto outcome =
             service::post_form(*a.runtime, workflow, input ? read_input(*input) : json::array());
@@ -376,7 +376,7 @@ int cmd_form(app& a, const std::string& workflow, const std::optional<std::strin
 }
 
 int cmd_show(app& a, const std::string& pid, bool as_json) {
-    if (!a.open()) return exit_usage;
+    if (!a.open(access::read)) return exit_usage;
     return reporting([&] {
         auto [p, j] = service::show_process(*a.runtime, pid);
         if (as_json) {
@@ -414,7 +414,7 @@ int cmd_show(app& a, const std::string& pid, bool as_json) {
 
 int cmd_ps(app& a, const std::optional<std::string>& status,
            const std::optional<std::string>& workflow, bool as_json) {
-    if (!a.open()) return exit_usage;
+    if (!a.open(access::read)) return exit_usage;
     process_filter f;
     if (status) {
         f.status = parse_process_status(*status);
@@ -549,7 +549,7 @@ int cmd_resume(app& a, const resume_args& args) {
 }
 
 int cmd_engine(app& a, const std::string& action, bool as_json) {
-    if (!a.open()) return exit_usage;
+    if (!a.open(action == "status" ? access::read : access::write)) return exit_usage;
     auto& rt = *a.runtime;
     std::vector<process_row> continued;
     if (action == "pause") {

@@ -34,7 +34,7 @@ void print_tree(const json& j, int depth) {
 
 int cmd_subscriptions(app& a, const std::optional<std::string>& type,
                       const std::optional<std::string>& status, bool as_json) {
-    if (!a.open()) return exit_usage;
+    if (!a.open(access::read)) return exit_usage;
     auto rows = service::subscriptions(*a.runtime, {type, status});
     if (as_json) {
         std::cout << rows.dump(2) << '\n';
@@ -51,7 +51,7 @@ int cmd_subscriptions(app& a, const std::optional<std::string>& type,
 }
 
 int cmd_subscription(app& a, const std::string& id, bool as_json) {
-    if (!a.open()) return exit_usage;
+    if (!a.open(access::read)) return exit_usage;
     return reporting([&] {
         auto model = service::subscription_domain_model(*a.runtime, id);
         if (as_json)
@@ -63,7 +63,7 @@ int cmd_subscription(app& a, const std::string& id, bool as_json) {
 }
 
 int cmd_workflows(app& a, const std::string& id, bool as_json) {
-    if (!a.open()) return exit_usage;
+    if (!a.open(access::read)) return exit_usage;
     return reporting([&] {
         auto out = service::subscription_workflows(*a.runtime, id);
         if (as_json) {

@@ -37,9 +37,10 @@ bool app::load_catalog() {
     return true;
 }
 
-bool app::open() {
+bool app::open(access how) {
     if (runtime) return true;
     service::runtime_options options;
+    options.read_only = how == access::read;
     options.database = db;
     options.catalog_paths = {workflows};
     options.synchronous_full = !synchronous_normal;
@@ -58,6 +59,9 @@ bool app::open() {
     }
     try {
         runtime = std::make_unique<service::runtime>(steps, std::move(options));
+    } catch (const damaged_store_error& e) {
+        std::cerr << e.what() << '\n' << damaged_advice << '\n';
+        return false;
     } catch (const std::exception& e) {  // catalog_error, store_error
         std::cerr << e.what() << '\n';
         return false;
@@ -71,6 +75,7 @@ bool app::open() {
 }
 
 void add_authoring_commands(CLI::App& cli, app& a, int& rc);
+void add_database_commands(CLI::App& cli, app& a, int& rc);
 
 }  // namespace wfrun::cli
 
@@ -222,6 +227,7 @@ int wfrun::run_cli(int argc, char** argv, const step_registration& register_step
     sync_cmd->callback([&] { rc = cmd_set_in_sync(a, id); });
 
     add_authoring_commands(cli, a, rc);
+    add_database_commands(cli, a, rc);
 
     try {
         cli.parse(argc, argv);
@@ -230,6 +236,9 @@ int wfrun::run_cli(int argc, char** argv, const step_registration& register_step
         return code == 0 ? 0 : exit_usage;
     } catch (const wfrun::json::exception& e) {
         std::cerr << "invalid JSON: " << e.what() << '\n';
+        return exit_usage;
+    } catch (const wfrun::damaged_store_error& e) {
+        std::cerr << e.what() << '\n' << damaged_advice << '\n';
         return exit_usage;
     } catch (const std::exception& e) {
         std::cerr << "error: " << e.what() << '\n';

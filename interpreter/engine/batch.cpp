@@ -105,6 +105,8 @@ batch_summary run_batch(engine& eng, const workflow_plan& plan, std::istream& in
             batch_item item;
             try {
                 item = run_line(eng, plan, number, line);
+            } catch (const damaged_store_error&) {
+                throw;  // nothing more is written into a damaged file
             } catch (const std::exception& e) {
                 // Some failures (a full disk, an I/O error) make SQLite undo the whole
                 // transaction behind the group's savepoints, so no process of the open group

@@ -552,6 +552,9 @@ bool engine::run_step(process_row& p, const planned_step& s, json& state,
     } catch (const step_error& e) {
         store_.rollback();
         record_failure(p, s, started, e.class_name(), e.what(), observe);
+    } catch (const damaged_store_error&) {
+        store_.rollback();  // a damaged file is not written into, not even a failed step
+        throw;
     } catch (const std::exception& e) {
         store_.rollback();
         record_failure(p, s, started, "Exception", e.what(), observe);

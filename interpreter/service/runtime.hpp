@@ -23,10 +23,21 @@ struct runtime_options {
     std::vector<std::string> catalog_paths;  // .wf files, or folders searched for them
     bool synchronous_full = true;            // false: synchronous=NORMAL (see sqlite_options)
     engine_options engine;                   // reporter, faults, heartbeat timeout
+    // The front end only reads: the store is opened for reading, so that no write lock is taken
+    // and a read-only file can be served. When the schema or the stored catalog must first be
+    // brought in line (a new file, an edited catalog), it is opened for writing instead, if the
+    // file allows.
+    bool read_only = false;
     // Sees the loaded catalog before anything else is done with it, whether it has errors or
     // not: where a front end reports the warnings (and the errors) of every run.
     std::function<void(const catalog&)> on_catalog;
 };
+
+// The database opened to look after it as it is: for reading only, without the checks at open,
+// the schema upgrade or a catalog, so that a damaged or older file opens too (for
+// service::check_database and service::backup_database). Throws store_error when it cannot be
+// opened at all.
+std::unique_ptr<store> open_store_as_is(const std::string& database);
 
 class runtime {
   public:

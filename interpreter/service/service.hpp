@@ -159,4 +159,24 @@ json subscription_workflow_lists(runtime& rt, const std::string& subscription_id
 // aborted) holds it; the error's detail lists those processes.
 void set_in_sync(runtime& rt, const std::string& subscription_id);
 
+// --- The database itself ---
+
+// A problem `check_database` found: `check` says which (storage: the backend's own check of its
+// files; steps, subscriptions, json: wfrun's invariants), `message` what is wrong.
+struct database_problem {
+    std::string check;
+    std::string message;
+};
+
+// Every problem of the database behind `s`: the backend's check of its files, then, over one read
+// snapshot (processes may run meanwhile), wfrun's invariants: every step row's process exists,
+// every subscription a live process has locked (unsync, not yet resync) is out of sync, every
+// stored state parses as JSON. Empty when the database is sound. Writes nothing.
+std::vector<database_problem> check_database(store& s);
+
+// A consistent copy of the database behind `s`, taken while processes run, written whole to
+// `destination` (replaced only when `overwrite`). Throws invalid_input when it exists or cannot be
+// written.
+void backup_database(store& s, const std::string& destination, bool overwrite);
+
 }  // namespace wfrun::service

@@ -42,6 +42,12 @@ struct link_diff {
 };
 link_diff diff_links(const std::set<id_link>& stored, const std::set<id_link>& desired);
 
+// A fingerprint of everything a sync writes from `model` (products, blocks and their fields,
+// fixed inputs, workflows): equal models, equal fingerprints; any difference a sync would write,
+// another one. A backend stores it with the rows it synced, so that opening with an unchanged
+// catalog is one read and no write. Stable across runs and platforms.
+std::string catalog_fingerprint(const catalog_model& model);
+
 // The resource types the model declares (name, description), in declaration order, each once and
 // described by its first declaration.
 std::vector<std::pair<std::string, std::string>> resource_descriptions(const catalog_model& model);

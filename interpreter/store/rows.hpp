@@ -23,6 +23,21 @@ class store_error : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// The database's files are damaged (a malformed page, a write-ahead log whose commits cannot all
+// be read back): the store stopped before writing anything into them. The message names the
+// file. What can still be read is saved with a backup (store_care.hpp), never by writing on.
+class damaged_store_error : public store_error {
+  public:
+    using store_error::store_error;
+};
+
+// A write that a store opened for reading only cannot do: the file (or its folder) is read-only,
+// or the caller asked for reading only. The message names the file.
+class read_only_store_error : public store_error {
+  public:
+    using store_error::store_error;
+};
+
 struct product_row {
     std::string product_id;
     std::string name;

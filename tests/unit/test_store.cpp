@@ -86,7 +86,7 @@ TEST_CASE("the schema has WAL, foreign keys and an index for every listing", "[s
     CHECK(q.query("PRAGMA journal_mode").at(0).at("journal_mode") == "wal");
     CHECK(q.query("PRAGMA foreign_keys").at(0).at("foreign_keys") == 1);
     CHECK(q.query("PRAGMA synchronous").at(0).at("synchronous") == 2);  // FULL
-    CHECK(q.query("PRAGMA user_version").at(0).at("user_version") == 2);
+    CHECK(q.query("PRAGMA user_version").at(0).at("user_version") == 3);
 
     const std::vector<std::pair<std::string, std::string>> indexes = {
         {"process_steps", "pid"},
@@ -190,7 +190,7 @@ TEST_CASE("a database of schema version 1 opens and gains the claim epoch", "[st
             "PRAGMA user_version = 1;");
     }
     sqlite_store s(dir.file());
-    CHECK(s.sql().query("PRAGMA user_version").at(0).at("user_version") == 2);
+    CHECK(s.sql().query("PRAGMA user_version").at(0).at("user_version") == 3);
     auto p = s.process("old");
     REQUIRE(p);
     CHECK(p->epoch == 0);

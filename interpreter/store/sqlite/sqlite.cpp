@@ -1,5 +1,6 @@
-// The SQLite wrapper (sqlite.hpp): result codes become sqlite::error, prepared statements are
-// finalized by their owners, and the statement cache hands out borrows that reset on release.
+// The SQLite wrapper (sqlite.hpp): result codes become sqlite::error (a damaged or read-only
+// file its own store_error, naming the file), prepared statements are finalized by their owners,
+// and the statement cache hands out borrows that reset on release.
 #include "interpreter/store/sqlite/sqlite.hpp"
 
 #include <limits>
@@ -25,6 +26,21 @@ bool only_space(const char* s) {
 
 }  // namespace
 
+[[noreturn]] void fail(sqlite3* db, int code, const std::string& message) {
+    const char* file = db != nullptr ? sqlite3_db_filename(db, "main") : nullptr;
+    std::string name = file != nullptr && *file != '\0' ? file : ":memory:";
+    switch (code & 0xff) {
+        case SQLITE_CORRUPT:
+        case SQLITE_NOTADB:
+            throw damaged_store_error(fmt::format("database '{}' is damaged: {}", name, message));
+        case SQLITE_READONLY:
+            throw read_only_store_error(
+                fmt::format("cannot write to database '{}': {}", name, message));
+        default:
+            throw error(code, message);
+    }
+}
+
 // --- statement ---
 
 statement::statement(sqlite3* db, std::string_view sql) {
@@ -32,8 +48,8 @@ statement::statement(sqlite3* db, std::string_view sql) {
     int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
                                 SQLITE_PREPARE_PERSISTENT, &stmt_, &tail);
     if (rc != SQLITE_OK) {
-        throw error(sqlite3_extended_errcode(db),
-                    fmt::format("{} (in SQL: {})", sqlite3_errmsg(db), sql));
+        fail(db, sqlite3_extended_errcode(db),
+             fmt::format("{} (in SQL: {})", sqlite3_errmsg(db), sql));
     }
     if (stmt_ == nullptr) throw error(SQLITE_MISUSE, fmt::format("empty SQL statement: '{}'", sql));
     // `tail` points into `sql`, which need not be NUL-terminated: check within its bounds.
@@ -60,7 +76,7 @@ statement& statement::operator=(statement&& other) noexcept {
 void statement::check(int rc) const {
     if (rc == SQLITE_OK) return;
     sqlite3* db = sqlite3_db_handle(stmt_);
-    throw error(sqlite3_extended_errcode(db), sqlite3_errmsg(db));
+    fail(db, sqlite3_extended_errcode(db), sqlite3_errmsg(db));
 }
 
 void statement::bind(int index, std::nullptr_t) {
@@ -124,7 +140,7 @@ bool statement::step() {
     int code = sqlite3_extended_errcode(db);
     std::string message = sqlite3_errmsg(db);
     sqlite3_reset(stmt_);
-    throw error(code, message);
+    fail(db, code, message);
 }
 
 void statement::run() {
@@ -220,7 +236,7 @@ void configure_sqlite_once() {
 
 }  // namespace
 
-database::database(const std::string& path, int flags) {
+database::database(const std::string& path, int flags, const std::string& shown) {
     configure_sqlite_once();
     int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
     if (rc != SQLITE_OK) {
@@ -228,7 +244,8 @@ database::database(const std::string& path, int flags) {
         int code = db_ != nullptr ? sqlite3_extended_errcode(db_) : rc;
         sqlite3_close_v2(db_);
         db_ = nullptr;
-        throw error(code, fmt::format("cannot open database '{}': {}", path, message));
+        throw error(code, fmt::format("cannot open database '{}': {}", shown.empty() ? path : shown,
+                                      message));
     }
     sqlite3_extended_result_codes(db_, 1);
     // A larger lookaside pool: the small allocations of preparing and stepping statements come
@@ -247,7 +264,7 @@ void database::exec(const std::string& sql) {
     if (rc != SQLITE_OK) {
         std::string text = message != nullptr ? message : sqlite3_errstr(rc);
         sqlite3_free(message);
-        throw error(sqlite3_extended_errcode(db_), text);
+        fail(db_, sqlite3_extended_errcode(db_), text);
     }
 }
 

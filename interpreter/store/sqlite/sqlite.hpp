@@ -1,7 +1,8 @@
 // A small RAII wrapper over SQLite's C API, the only place that calls it: `database` owns a
 // connection and a cache of prepared statements keyed by their SQL text, `statement` owns one
 // prepared statement with typed binds and column getters. Every failure throws sqlite::error,
-// which is a store_error carrying SQLite's result code and message.
+// which is a store_error carrying SQLite's result code and message (see fail() for the two
+// results that are reported as what they mean).
 //
 // A connection and its statements are used by one thread at a time.
 #pragma once
@@ -29,6 +30,11 @@ class error : public store_error {
   private:
     int code_;
 };
+
+// Throws the error for SQLite's result `code`: damaged_store_error for a malformed or foreign
+// file (SQLITE_CORRUPT, SQLITE_NOTADB) and read_only_store_error for a write refused
+// (SQLITE_READONLY), both naming the connection's file; sqlite::error for every other code.
+[[noreturn]] void fail(sqlite3* db, int code, const std::string& message);
 
 class statement {
   public:
@@ -133,8 +139,9 @@ class cached_statement {
 
 class database {
   public:
-    // Opens `path` with sqlite3_open_v2 `flags`; throws error naming the path on failure.
-    database(const std::string& path, int flags);
+    // Opens `path` (a file name, or a URI with SQLITE_OPEN_URI) with sqlite3_open_v2 `flags`;
+    // throws error naming `shown` (default: `path`) on failure.
+    database(const std::string& path, int flags, const std::string& shown = {});
     ~database();
     database(const database&) = delete;
     database& operator=(const database&) = delete;

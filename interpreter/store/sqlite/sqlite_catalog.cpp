@@ -1,6 +1,7 @@
 // The catalog half of the SQLite store (catalog_store.hpp): reading the stored ids, writing the
 // difference to the model (catalog_diff.hpp works out the links), and the product listings.
-// Unchanged rows are not written, so syncing the same model twice writes nothing.
+// Unchanged rows are not written, and an unchanged model (by its fingerprint) is not even
+// compared row by row: syncing the same model twice writes nothing and takes no write lock.
 #include <map>
 
 #include <fmt/format.h>
@@ -35,6 +36,30 @@ void sqlite_store::impl::sync_links(const char* table, const char* a, const char
     }
 }
 
+void sqlite_store::impl::index_stored(catalog_index& next) {
+    auto& s = *this;
+    std::map<std::string, std::string> blocks, resources;
+    {
+        auto q = s.st("SELECT name, product_block_id FROM product_blocks");
+        while (q->step()) blocks.emplace(q->column_text(0), q->column_text(1));
+    }
+    {
+        auto q = s.st("SELECT resource_type, resource_type_id FROM resource_types");
+        while (q->step()) resources.emplace(q->column_text(0), q->column_text(1));
+    }
+    std::vector<product_row> products;
+    {
+        auto q = s.st(
+            sqlite_detail::concat("SELECT ", sqlite_detail::product_columns, " FROM products"));
+        while (q->step()) products.push_back(read_product(*q));
+    }
+    next.index(std::move(products), blocks, resources);
+}
+
+// Checks before it writes: the fingerprint of the model the rows were last synced with is read
+// in a read transaction, and when it is this model's, the index is built from those rows and
+// nothing is written (no write lock is taken). Otherwise the rows are brought in line in a write
+// transaction, which reads them again, and the new fingerprint is stored with them.
 void sqlite_store::sync_catalog(const catalog_model& model) {
     validate_catalog_model(model);
     impl_->forget_models();
@@ -42,6 +67,25 @@ void sqlite_store::sync_catalog(const catalog_model& model) {
     auto next = std::make_unique<catalog_index>();
     next->model = model;
     const catalog_model& m = next->model;
+    const std::string fingerprint = catalog_fingerprint(m);
+
+    if (!s.db.in_transaction()) {
+        s.st("BEGIN DEFERRED")->run();
+        try {
+            bool same = s.stored_fingerprint() == fingerprint;
+            if (same) s.index_stored(*next);
+            s.st("COMMIT")->run();
+            if (same) {
+                s.cat = std::move(next);
+                return;
+            }
+        } catch (...) {
+            if (s.db.in_transaction()) s.st("ROLLBACK")->run();
+            throw;
+        }
+        if (s.read_only) throw s.cannot_write("the catalog differs from the one stored");
+    }
+
     const std::string now = now_iso();
     catalog_ids ids;
 
@@ -242,6 +286,11 @@ void sqlite_store::sync_catalog(const catalog_model& model) {
     }
     next->index(std::move(products), ids.blocks, ids.resources);
 
+    {
+        auto q = s.st("UPDATE engine_settings SET catalog_fingerprint = ?1 WHERE id = 1");
+        q->bind_all(fingerprint);
+        q->run();
+    }
     scope.commit();
     s.cat = std::move(next);
 }
@@ -275,9 +324,31 @@ std::vector<std::string> sqlite_store::product_workflows(const std::string& prod
     return out;
 }
 
+// The statements are the steps' idempotent DDL, which writes nothing when its tables exist. They
+// run first in a read transaction, which takes the write lock only if one of them does write;
+// when another writer holds it meanwhile (SQLite cannot turn this read into a write then), they
+// run again in a write transaction.
 void sqlite_store::run_schema(const std::vector<std::string>& statements) {
-    impl::write_scope scope(*impl_);
-    for (const std::string& s : statements) impl_->db.exec(s);
+    auto& s = *impl_;
+    if (!s.db.in_transaction()) {
+        s.st("BEGIN DEFERRED")->run();
+        try {
+            for (const std::string& statement : statements) s.db.exec(statement);
+            s.st("COMMIT")->run();
+            return;
+        } catch (const sqlite::error& e) {
+            if (s.db.in_transaction()) s.st("ROLLBACK")->run();
+            if (e.primary() != SQLITE_BUSY) throw;
+        } catch (const read_only_store_error&) {
+            if (s.db.in_transaction()) s.st("ROLLBACK")->run();
+            throw s.cannot_write("the steps' tables are missing");
+        } catch (...) {
+            if (s.db.in_transaction()) s.st("ROLLBACK")->run();
+            throw;
+        }
+    }
+    impl::write_scope scope(s);
+    for (const std::string& statement : statements) s.db.exec(statement);
     scope.commit();
 }
 

@@ -3,7 +3,11 @@
 // schema is idempotent, so that it can run on any older file, and columns added since a version
 // are added to files that lack them.
 //
-// Versions: 1 the first; 2 adds processes.epoch (the claim counter of process_log.hpp).
+// Versions: 1 the first; 2 adds processes.epoch (the claim counter of process_log.hpp); 3 adds
+// engine_settings.catalog_fingerprint (the catalog the rows were last synced with).
+//
+// Opening reads the version first and takes the write lock only when the file is behind, so
+// that opening an up-to-date file writes nothing (and a read-only file can be read).
 #include <fmt/format.h>
 
 #include "interpreter/store/sqlite/sqlite_store_impl.hpp"
@@ -12,7 +16,7 @@ namespace wfrun {
 
 namespace {
 
-constexpr int schema_version = 2;
+constexpr int schema_version = 3;
 
 // The whole schema; every statement is idempotent so that it can run on any older file.
 constexpr const char* schema_sql = R"sql(
@@ -195,7 +199,8 @@ CREATE INDEX IF NOT EXISTS processes_subscriptions_subscription_id_ix
 
 CREATE TABLE IF NOT EXISTS engine_settings (
     id          INTEGER PRIMARY KEY CHECK (id = 1),
-    global_lock INTEGER NOT NULL DEFAULT 0
+    global_lock INTEGER NOT NULL DEFAULT 0,
+    catalog_fingerprint TEXT
 );
 INSERT OR IGNORE INTO engine_settings (id, global_lock) VALUES (1, 0);
 )sql";
@@ -208,6 +213,7 @@ struct added_column {
 };
 constexpr added_column added_columns[] = {
     {"processes", "epoch", "INTEGER NOT NULL DEFAULT 0"},
+    {"engine_settings", "catalog_fingerprint", "TEXT"},
 };
 
 bool has_column(sqlite::database& db, const char* table, const char* column) {
@@ -229,7 +235,16 @@ void sqlite_store::impl::migrate() {
                                       version(), schema_version));
     }
     if (version() == schema_version) return;
+    if (read_only) {
+        throw cannot_write(
+            fmt::format("its schema is version {} and needs an upgrade to version {}", version(),
+                        schema_version));
+    }
     begin();
+    if (version() == schema_version) {  // another program upgraded it meanwhile
+        commit();
+        return;
+    }
     try {
         db.exec(schema_sql);
         for (const added_column& c : added_columns) {
@@ -244,6 +259,11 @@ void sqlite_store::impl::migrate() {
         rollback();
         throw;
     }
+}
+
+std::string sqlite_store::impl::stored_fingerprint() {
+    auto q = st("SELECT catalog_fingerprint FROM engine_settings WHERE id = 1");
+    return q->step() ? sqlite_detail::text_or_empty(*q, 0) : std::string();
 }
 
 }  // namespace wfrun

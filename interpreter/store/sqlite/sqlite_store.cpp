@@ -12,7 +12,12 @@
 // their meaning does not depend on that lock.
 #include "interpreter/store/sqlite/sqlite_store.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cctype>
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include <fmt/format.h>
@@ -90,6 +95,7 @@ void sqlite_store::impl::begin() {
 
 void sqlite_store::impl::begin_immediate() {
     if (db.in_transaction()) throw store_error("a transaction is already open");
+    if (read_only) throw cannot_write("a write transaction");
     // Takes turns with other writers (writer_turns.hpp): first let a waiting one in, then ask
     // for the lock without waiting; when it is taken, wait for it holding the turn.
     turns.wait_for_waiters();
@@ -175,17 +181,119 @@ void sqlite_store::impl::write_scope::commit() {
 
 // --- opening ---
 
+namespace {
+
+// Whether a file or folder may be written, by its permission bits as well as by access(2): a
+// file made read-only with chmod is read-only for root too.
+bool writable(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return false;
+    if ((st.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)) == 0) return false;
+    return ::access(path.c_str(), W_OK) == 0;
+}
+
+bool is_memory(const std::string& path) {
+    return path.empty() || path == ":memory:" || path.starts_with("file::memory:");
+}
+
+// `path` as a file: URI (RFC 3986 percent-encoding of what a URI path may not hold).
+std::string file_uri(const std::string& path, std::string_view query) {
+    std::string uri = "file:";
+    for (unsigned char c : path) {
+        if (std::isalnum(c) ||
+            std::string_view("/-._~").find(static_cast<char>(c)) != std::string_view::npos) {
+            uri += static_cast<char>(c);
+        } else {
+            uri += fmt::format("%{:02X}", c);
+        }
+    }
+    return uri + "?" + std::string(query);
+}
+
+std::string folder_of(const std::string& path) {
+    std::string folder = std::filesystem::path(path).parent_path().string();
+    return folder.empty() ? "." : folder;
+}
+
+// How to open `path`: the name SQLite gets and its flags. Refuses, naming the file, what cannot
+// work: writing to a read-only file or folder, reading a file that does not exist, reading a log
+// whose index cannot be created.
+struct open_plan {
+    std::string name;
+    int flags;
+};
+
+open_plan plan_open(const std::string& path, bool read_only) {
+    namespace fs = std::filesystem;
+    constexpr int common = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
+    if (is_memory(path))
+        return {path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX};
+    std::error_code ec;
+    const bool exists = fs::exists(path, ec);
+    const std::string folder = folder_of(path);
+    if (!read_only) {
+        if (exists && !writable(path)) {
+            throw read_only_store_error(
+                fmt::format("cannot open database '{}' for writing: the file is read-only", path));
+        }
+        // A folder that does not exist is SQLite's to report.
+        if (fs::exists(folder, ec) && !writable(folder)) {
+            throw read_only_store_error(fmt::format(
+                "cannot open database '{}' for writing: its folder '{}' is read-only (SQLite "
+                "keeps the files '{}-wal' and '{}-shm' beside it)",
+                path, folder, path, path));
+        }
+        return {file_uri(path, "mode=rwc"), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | common};
+    }
+    if (!exists) {
+        throw read_only_store_error(fmt::format("database '{}' does not exist", path));
+    }
+    // A reader of a WAL file needs its index (-shm). In a folder where it cannot be created and
+    // none exists, no program can be writing either (a writer needs the same files), so the file
+    // is read as immutable; a log left there by a crash cannot be read without its index.
+    if (!writable(folder) && !fs::exists(path + "-shm", ec)) {
+        if (fs::exists(path + "-wal", ec) && fs::file_size(path + "-wal", ec) > 0) {
+            throw store_error(fmt::format(
+                "cannot read database '{}': its write-ahead log '{}-wal' needs the file '{}-shm', "
+                "which cannot be created in the read-only folder '{}'; copy the files to a "
+                "writable folder",
+                path, path, path, folder));
+        }
+        return {file_uri(path, "mode=ro&immutable=1"), SQLITE_OPEN_READONLY | common};
+    }
+    return {file_uri(path, "mode=ro"), SQLITE_OPEN_READONLY | common};
+}
+
+}  // namespace
+
 sqlite_store::sqlite_store(const std::string& path, sqlite_options options) {
-    impl_ = std::make_unique<impl>(
-        path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
+    const bool memory = is_memory(path);
+    // The log is read before SQLite opens the file: opening would recover the log, dropping
+    // what follows a damaged frame, and the last connection's close would write the rest into
+    // the file.
+    if (options.check_at_open && !memory) {
+        if (std::string damage = sqlite_detail::wal_damage(path + "-wal"); !damage.empty()) {
+            throw damaged_store_error(fmt::format("database '{}' is damaged: {}", path, damage));
+        }
+    }
+    open_plan plan = plan_open(path, options.read_only && !memory);
+    impl_ = std::make_unique<impl>(path, plan.name, plan.flags, options.read_only && !memory);
     auto& db = impl_->db;
     try {
         db.busy_timeout(options.busy_timeout_ms);
         db.exec("PRAGMA foreign_keys = ON");
-        bool memory = path.empty() || path == ":memory:" || path.starts_with("file::memory:");
-        if (!memory) {
-            auto st = db.prepare_cached("PRAGMA journal_mode = WAL");
-            std::string mode = st->step() ? st->column_text(0) : std::string();
+        if (options.check_at_open) impl_->check_at_open();
+        if (!memory && !impl_->read_only) {
+            // Setting the mode writes the file's header only when it is not WAL already.
+            std::string mode;
+            {
+                auto current = db.prepare_cached("PRAGMA journal_mode");
+                if (current->step()) mode = current->column_text(0);
+            }  // the borrow's end resets it, ending its read
+            if (mode != "wal") {
+                auto st = db.prepare_cached("PRAGMA journal_mode = WAL");
+                mode = st->step() ? st->column_text(0) : std::string();
+            }
             if (mode != "wal") {
                 throw store_error(
                     fmt::format("cannot switch to WAL mode (journal mode is '{}')", mode));
@@ -193,7 +301,11 @@ sqlite_store::sqlite_store(const std::string& path, sqlite_options options) {
         }
         db.exec(options.synchronous_full ? "PRAGMA synchronous = FULL"
                                          : "PRAGMA synchronous = NORMAL");
-        impl_->migrate();
+        if (options.upgrade) impl_->migrate();
+    } catch (const damaged_store_error&) {
+        throw;
+    } catch (const read_only_store_error&) {
+        throw;
     } catch (const store_error& e) {
         throw store_error(fmt::format("cannot open database '{}': {}", path, e.what()));
     }
@@ -210,6 +322,15 @@ sqlite_store::~sqlite_store() {
 
 const std::string& sqlite_store::path() const {
     return impl_->path;
+}
+
+bool sqlite_store::read_only() const {
+    return impl_->read_only;
+}
+
+read_only_store_error sqlite_store::impl::cannot_write(std::string_view what) const {
+    return read_only_store_error(
+        fmt::format("cannot write to database '{}' ({}): it is open for reading only", path, what));
 }
 
 // --- engine control ---

@@ -4,11 +4,13 @@
 // and programs may open the same file, and writers queue on the busy timeout (a write
 // transaction holds the database's write lock until it ends). A `:memory:` database is private
 // to its connection. One file per concern: sqlite_store.cpp (opening, transactions),
-// sqlite_schema.cpp, sqlite_catalog.cpp, sqlite_subscriptions.cpp, sqlite_process_log.cpp.
+// sqlite_schema.cpp, sqlite_catalog.cpp, sqlite_subscriptions.cpp, sqlite_process_log.cpp,
+// sqlite_care.cpp (checks at open, check_storage, backup).
 #pragma once
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "interpreter/store/store.hpp"
 #include "interpreter/util/util.hpp"
@@ -19,12 +21,27 @@ struct sqlite_options {
     bool synchronous_full = true;  // false: synchronous=NORMAL (the last commits may be lost
                                    // on power loss, never corrupted)
     int busy_timeout_ms = 10000;
+    // Open for reading only: no call takes the write lock, and every write throws
+    // read_only_store_error. A file or folder that is not writable (by its permission bits, so
+    // also for root) is opened this way when the caller only reads, and refused with that error
+    // when the caller would write.
+    bool read_only = false;
+    // Check the files before anything else (sqlite_care.cpp): the write-ahead log is read for
+    // commits that SQLite would silently drop, then PRAGMA quick_check runs. A damaged file
+    // throws damaged_store_error and is left untouched. Off only to look after a damaged file
+    // (check, backup).
+    bool check_at_open = true;
+    // Bring an older schema up to date. Off, with check_at_open, to look after a file as it is:
+    // nothing is read at open, so that even a file SQLite cannot read opens.
+    bool upgrade = true;
 };
 
 class sqlite_store final : public store {
   public:
-    // Opens (or creates) the database at `path` and brings its schema up to date. Throws
-    // store_error naming the path and SQLite's message when that fails.
+    // Opens (or creates) the database at `path` and brings its schema up to date, writing only
+    // when it is not (a read-only store then throws read_only_store_error). Throws store_error
+    // naming the path and SQLite's message when that fails, damaged_store_error for a damaged
+    // file.
     explicit sqlite_store(const std::string& path, sqlite_options options = {});
     ~sqlite_store() override;
     sqlite_store(const sqlite_store&) = delete;
@@ -85,7 +102,13 @@ class sqlite_store final : public store {
 
     sql_session& sql() override;
 
+    std::vector<std::string> check_storage() override;
+    void backup(const std::string& destination, bool overwrite) override;
+    void begin_snapshot() override;
+    void end_snapshot() override;
+
     const std::string& path() const;
+    bool read_only() const;
 
   private:
     struct impl;

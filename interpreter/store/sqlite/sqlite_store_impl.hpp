@@ -22,6 +22,11 @@ namespace wfrun {
 
 namespace sqlite_detail {
 
+// What a crash could not have done to the write-ahead log `wal_path` (sqlite_care.cpp): a
+// damaged frame followed by more than one commit, which SQLite's recovery would silently drop
+// with every commit after it. A message naming the file, or empty when there is none (or no log).
+std::string wal_damage(const std::string& wal_path);
+
 // The steps' own SQL (sqlite_engine_control.cpp).
 class session final : public sql_session {
   public:
@@ -60,11 +65,14 @@ product_row read_product(const sqlite::statement& st);
 struct sqlite_store::impl {
     class write_scope;
 
-    impl(const std::string& p, int flags) : path(p), db(p, flags), session_sql(db) {}
+    // `name` is what SQLite opens (a URI when the file is read through its immutable flag).
+    impl(const std::string& p, const std::string& name, int flags, bool ro)
+        : path(p), read_only(ro), db(name, flags, p), session_sql(db) {}
 
     std::string path;
+    bool read_only;  // opened with SQLITE_OPEN_READONLY: begin() refuses, no write lock is taken
     sqlite::database db;
-    sqlite_detail::writer_turns turns{path};
+    sqlite_detail::writer_turns turns{read_only ? std::string() : path};  // none for readers
     sqlite_detail::session session_sql;
     std::unique_ptr<catalog_index> cat;
 
@@ -96,7 +104,18 @@ struct sqlite_store::impl {
     bool step_open = false;  // a savepoint of the group is open
 
     // Creates the schema of a new file or brings an older one up to date (sqlite_schema.cpp).
+    // Reads the version first and takes the write lock only when it is behind.
     void migrate();
+    // The catalog index from the stored rows, for a model they were synced with.
+    void index_stored(catalog_index& next);
+    // The stored catalog fingerprint (engine_settings.catalog_fingerprint), empty when none.
+    std::string stored_fingerprint();
+    // The error for a write this store cannot do because it is open for reading only.
+    read_only_store_error cannot_write(std::string_view what) const;
+
+    // The checks at open (sqlite_care.cpp): PRAGMA quick_check; damaged_store_error when it
+    // finds a problem, after making sure that closing the connection writes nothing.
+    void check_at_open();
 
     void begin();
     void begin_immediate();
