@@ -73,8 +73,8 @@ void add_database_commands(CLI::App& cli, app& a, int& rc) {
     check->add_flag("--json", opts->json, "print {\"database\", \"ok\", \"problems\"}");
     check->callback([&a, &rc, opts] { rc = cmd_db_check(a, opts->json); });
 
-    auto* backup = db->add_subcommand(
-        "backup", "copy the database to FILE, consistent while processes run");
+    auto* backup =
+        db->add_subcommand("backup", "copy the database to FILE, consistent while processes run");
     backup->add_option("file", opts->file, "the copy to write")->required();
     backup->add_flag("--force", opts->force, "replace FILE when it exists");
     backup->callback([&a, &rc, opts] { rc = cmd_db_backup(a, opts->file, opts->force); });

@@ -40,8 +40,9 @@ void check_steps_have_processes(store& s, std::vector<database_problem>& out) {
         "processes) GROUP BY pid ORDER BY pid",
         {});
     for (const json& r : rows) {
-        out.push_back({"steps", fmt::format("{} step rows belong to process {}, which does not exist",
-                                            r["n"].dump(), r["pid"].get<std::string>())});
+        out.push_back(
+            {"steps", fmt::format("{} step rows belong to process {}, which does not exist",
+                                  r["n"].dump(), r["pid"].get<std::string>())});
     }
 }
 
@@ -58,11 +59,11 @@ void check_locks(store& s, std::vector<database_problem>& out) {
                                            "does not exist",
                                            p.process_id, to_string(p.last_status), id)});
             } else if (sub->insync) {
-                out.push_back({"subscriptions",
-                               fmt::format("subscription {} is in sync, but process {} ({}, {}) "
-                                           "has locked it and not released it",
-                                           id, p.process_id, p.workflow_name,
-                                           to_string(p.last_status))});
+                out.push_back(
+                    {"subscriptions",
+                     fmt::format("subscription {} is in sync, but process {} ({}, {}) "
+                                 "has locked it and not released it",
+                                 id, p.process_id, p.workflow_name, to_string(p.last_status))});
             }
         }
     }
@@ -70,9 +71,9 @@ void check_locks(store& s, std::vector<database_problem>& out) {
 
 void check_json(store& s, const char* table, const char* id, const char* column,
                 std::vector<database_problem>& out) {
-    auto rows = s.sql().query(fmt::format("SELECT {} AS id, pid, {} AS value FROM {} ORDER BY {}",
-                                          id, column, table, id),
-                              {});
+    auto rows = s.sql().query(
+        fmt::format("SELECT {} AS id, pid, {} AS value FROM {} ORDER BY {}", id, column, table, id),
+        {});
     for (const json& r : rows) {
         const json& value = r["value"];
         std::string why;
@@ -90,8 +91,9 @@ void check_json(store& s, const char* table, const char* id, const char* column,
             }
         }
         if (!why.empty()) {
-            out.push_back({"json", fmt::format("{}.{} of row {} (process {}) is not JSON: {}", table,
-                                               column, r["id"].dump(), r["pid"].dump(), why)});
+            out.push_back(
+                {"json", fmt::format("{}.{} of row {} (process {}) is not JSON: {}", table, column,
+                                     r["id"].dump(), r["pid"].dump(), why)});
         }
     }
 }

@@ -71,9 +71,10 @@ std::string wal_damage(const std::string& wal_path) {
     wal_checksum(sum, h, 24, big_endian);
     if ((magic != 0x377f0682 && magic != 0x377f0683) || !page_size_ok || sum[0] != be32(h + 24) ||
         sum[1] != be32(h + 28)) {
-        return fmt::format("the header of its write-ahead log '{}' is garbled, so none of the "
-                           "commits in the log can be read back",
-                           wal_path);
+        return fmt::format(
+            "the header of its write-ahead log '{}' is garbled, so none of the "
+            "commits in the log can be read back",
+            wal_path);
     }
     const std::uint32_t salt1 = be32(h + 16), salt2 = be32(h + 20);
     const std::size_t frame_size = frame_header_size + page_size;
@@ -95,9 +96,10 @@ std::string wal_damage(const std::string& wal_path) {
         if (broken && be32(f + 4) != 0) ++commits_after;  // a commit frame records the size
     }
     if (commits_after < 2) return {};
-    return fmt::format("frame {} of its write-ahead log '{}' is garbled, and {} commits from there "
-                       "on could not be read back",
-                       first_bad, wal_path, commits_after);
+    return fmt::format(
+        "frame {} of its write-ahead log '{}' is garbled, and {} commits from there "
+        "on could not be read back",
+        first_bad, wal_path, commits_after);
 }
 
 }  // namespace sqlite_detail
@@ -153,8 +155,7 @@ std::vector<std::string> sqlite_store::check_storage() {
     auto& db = impl_->db;
     std::vector<std::string> problems;
     if (impl_->path != ":memory:" && !impl_->path.empty()) {
-        if (std::string damage = sqlite_detail::wal_damage(impl_->path + "-wal");
-            !damage.empty()) {
+        if (std::string damage = sqlite_detail::wal_damage(impl_->path + "-wal"); !damage.empty()) {
             problems.push_back(std::move(damage));
         }
     }
@@ -198,8 +199,8 @@ void sqlite_store::backup(const std::string& destination, bool overwrite) {
     namespace fs = std::filesystem;
     std::error_code ec;
     if (fs::exists(destination, ec) && !overwrite) {
-        throw store_error(fmt::format("'{}' exists; give another file, or --force to replace it",
-                                      destination));
+        throw store_error(
+            fmt::format("'{}' exists; give another file, or --force to replace it", destination));
     }
     if (fs::equivalent(destination, impl_->path, ec)) {
         throw store_error(fmt::format("'{}' is the database itself", destination));
@@ -207,8 +208,8 @@ void sqlite_store::backup(const std::string& destination, bool overwrite) {
     const std::string partial = fmt::format("{}.partial-{}", destination, ::getpid());
     fs::remove(partial, ec);
     try {
-        sqlite::database copy(partial, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                           SQLITE_OPEN_NOMUTEX);
+        sqlite::database copy(partial,
+                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
         sqlite3_backup* b = sqlite3_backup_init(copy.handle(), "main", impl_->db.handle(), "main");
         if (b == nullptr) sqlite::fail(copy.handle(), copy.last_error_code(), copy.last_error());
         int rc = SQLITE_OK;
@@ -235,8 +236,7 @@ void sqlite_store::backup(const std::string& destination, bool overwrite) {
     fs::rename(partial, destination, ec);
     if (ec) {
         fs::remove(partial, ec);
-        throw store_error(
-            fmt::format("cannot write backup '{}': {}", destination, ec.message()));
+        throw store_error(fmt::format("cannot write backup '{}': {}", destination, ec.message()));
     }
 }
 
