@@ -77,9 +77,8 @@ json domain_access::load(std::string_view subscription_id) {
 
 json domain_access::create(std::string_view product_id, std::string_view customer_id) {
     std::string customer = customer_id.empty() ? new_uuid() : std::string(customer_id);
-    if (!deferred_) return store_.create_subscription(std::string(product_id), customer);
     json model = store_.new_subscription(std::string(product_id), customer);
-    deferred_->add([model](store& s) { s.save_subscription(model); });
+    deferred_.add([model](store& s) { s.save_subscription(model); });
     return model;
 }
 
@@ -112,13 +111,8 @@ void domain_access::link_process(std::string_view process_id, std::string_view s
                                  std::string_view workflow_target) {
     auto target = parse_workflow_target(workflow_target);
     if (!target) throw value_error(fmt::format("unknown workflow target '{}'", workflow_target));
-    if (!deferred_) {
-        store_.link_process_subscription(std::string(process_id), std::string(subscription_id),
-                                         *target);
-        return;
-    }
-    deferred_->add([pid = std::string(process_id), sid = std::string(subscription_id),
-                    t = *target](store& s) { s.link_process_subscription(pid, sid, t); });
+    deferred_.add([pid = std::string(process_id), sid = std::string(subscription_id),
+                   t = *target](store& s) { s.link_process_subscription(pid, sid, t); });
 }
 
 std::vector<std::string> usable_lifecycles(workflow_target target) {

@@ -38,11 +38,11 @@ class deferred_writes {
     store* open_ = nullptr;
 };
 
-// wfrun::subscriptions for steps, on a store and the catalog's product model. With `deferred`,
-// create() and link_process() write nothing: their writes are added to it.
+// wfrun::subscriptions for steps, on a store and the catalog's product model. create() and
+// link_process() write nothing themselves: their writes are added to `deferred`.
 class domain_access final : public subscriptions {
   public:
-    domain_access(store& s, const catalog_model& model, deferred_writes* deferred = nullptr)
+    domain_access(store& s, const catalog_model& model, deferred_writes& deferred)
         : store_(s), model_(model), deferred_(deferred) {}
     json load(std::string_view subscription_id) override;
     json create(std::string_view product_id, std::string_view customer_id) override;
@@ -53,7 +53,7 @@ class domain_access final : public subscriptions {
   private:
     store& store_;
     const catalog_model& model_;
-    deferred_writes* deferred_;
+    deferred_writes& deferred_;
 };
 
 // The first required field of `subscription` that is unset for `lifecycle`, as a dotted path

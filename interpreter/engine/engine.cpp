@@ -466,20 +466,6 @@ bool engine::run_step(process_row& p, const planned_step& s, json& state,
         return true;
     };
     if (gone()) return false;
-    if (store_.global_lock()) {
-        // Paused between steps: the process stays `running`, owned by no one, so that
-        // `engine resume` (or `resume PID`) can pick it up.
-        store_.begin();
-        if (gone()) {
-            store_.rollback();
-            return false;
-        }
-        p.owner.clear();
-        p.last_status = process_status::running;
-        p.last_modified_at = p.heartbeat_at = now_iso();
-        commit_claimed(p);
-        return false;
-    }
     // The step's transaction, opened once: after the step's code, or when its code queries
     // what it wrote. Throws step_abandoned when the process is no longer ours.
     deferred_writes writes;
@@ -494,6 +480,20 @@ bool engine::run_step(process_row& p, const planned_step& s, json& state,
         open = true;
         writes.open(store_);
     };
+    if (store_.global_lock()) {
+        // Paused between steps: the process stays `running`, owned by no one, so that
+        // `engine resume` (or `resume PID`) can pick it up.
+        try {
+            open_step();
+        } catch (const step_abandoned&) {
+            return false;
+        }
+        p.owner.clear();
+        p.last_status = process_status::running;
+        p.last_modified_at = p.heartbeat_at = now_iso();
+        commit_claimed(p);
+        return false;
+    }
     try {
         if (!s.runs(state)) {
             status = step_status::skipped;
@@ -512,7 +512,7 @@ bool engine::run_step(process_row& p, const planned_step& s, json& state,
             }
             // The step's own code runs outside any transaction (with group commit, inside the
             // group's); what it writes waits in `writes`.
-            domain_access domain(store_, catalog_.model, &writes);
+            domain_access domain(store_, catalog_.model, writes);
             deferred_sql sql(store_, writes, open_step);
             context ctx(state, s, p.process_id, store_, domain, sql);
             json result = s.entry->run(ctx);
